@@ -1,0 +1,215 @@
+/**
+ * The backend core behind both transports: one handler per request channel of the contract, and
+ * the event stream. Plain Node: it runs unchanged in Electron's main process and in the web shell.
+ */
+import { existsSync } from 'node:fs'
+import { readdir, stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
+import type { AnyTesseraEvent, EventMap, EventName } from '../../../src-preload/contract/events'
+import { AppError } from '../../../src-preload/contract/errors'
+import { requestSchemas, type RequestChannel, type RequestInput, type RequestOutput } from '../../../src-preload/contract/requests'
+import type { ImageSummary, MediaKind } from '../../../src-preload/contract'
+import { ensureDemoImages } from '../demo/demo-project'
+import { annotationCopyPath, thumbnailPath } from '../imaging/folder-import'
+import { isImageFileName } from '../imaging/image-formats'
+import { toImageSummary } from '../project/image-repository'
+import { ProjectSession } from '../project/project-session'
+import { RecentProjects } from './recent-projects'
+
+export interface BackendOptions {
+  dataDir: string
+  transport: 'electron' | 'web-shell'
+  version: string
+  /** Native folder dialog, where the transport has one. */
+  pickFolder?: () => Promise<string | null>
+  /** Who is working; recorded on every event. */
+  actor?: string
+}
+
+type Handlers = { [C in RequestChannel]: (input: RequestOutputInput<C>) => Promise<RequestOutput<C>> }
+/** The parsed (defaults applied) input of a channel. */
+type RequestOutputInput<C extends RequestChannel> = import('zod').infer<(typeof requestSchemas)[C]['input']>
+
+export const DEMO_PROJECT_NAME = 'Demo project (synthetic scenes)'
+
+export class Backend {
+  private session: ProjectSession | null = null
+  private readonly listeners = new Set<(event: AnyTesseraEvent) => void>()
+  private readonly recent: RecentProjects
+  private readonly actor: string
+  private readonly handlers: Handlers
+
+  constructor(private readonly options: BackendOptions) {
+    this.recent = new RecentProjects(options.dataDir)
+    this.actor = options.actor ?? process.env.TESSERA_USER ?? process.env.USER ?? process.env.USERNAME ?? 'annotator'
+    this.handlers = this.createHandlers()
+  }
+
+  /** Validates `rawInput` against the channel's schema, then runs the handler. */
+  async invoke(channel: string, rawInput: unknown): Promise<unknown> {
+    if (!Object.hasOwn(requestSchemas, channel)) throw new AppError('unknown_channel', `Unknown request "${channel}".`)
+    const name = channel as RequestChannel
+    const parsed = requestSchemas[name].input.safeParse(rawInput ?? {})
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ')
+      throw new AppError('invalid_request', `Invalid ${name} request: ${detail}`)
+    }
+    const handler = this.handlers[name] as (input: unknown) => Promise<unknown>
+    return handler(parsed.data)
+  }
+
+  /** Typed call for in-process users (tests, CLI). */
+  call<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestOutput<C>> {
+    return this.invoke(channel, input) as Promise<RequestOutput<C>>
+  }
+
+  subscribe(listener: (event: AnyTesseraEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** File behind one image's picture, for the media route of a transport; null when unknown. */
+  mediaFile(imageId: number, kind: MediaKind): string | null {
+    const session = this.session
+    if (!session) return null
+    const row = session.images.get(imageId)
+    if (!row) return null
+    const file = kind === 'thumb' ? thumbnailPath(session.paths, row.content_hash) : annotationCopyPath(session.paths, row.content_hash)
+    return existsSync(file) ? file : null
+  }
+
+  get currentProject(): ProjectSession | null {
+    return this.session
+  }
+
+  async close(): Promise<void> {
+    await this.session?.close()
+    this.session = null
+  }
+
+  private emit<N extends EventName>(name: N, payload: EventMap[N]): void {
+    const event = { name, payload } as AnyTesseraEvent
+    for (const listener of this.listeners) {
+      try {
+        listener(event)
+      } catch {
+        // a broken listener must not stop the others
+      }
+    }
+  }
+
+  private requireSession(): ProjectSession {
+    if (!this.session) throw new AppError('no_project', 'No project is open. Open or create one first.')
+    return this.session
+  }
+
+  private async activate(session: ProjectSession): Promise<void> {
+    await this.session?.close()
+    this.session = session
+    await this.recent.remember({ projectDir: session.paths.projectDir, name: session.summary().name, imageRoot: session.imageRoot })
+    this.emit('projects:changed', session.summary())
+  }
+
+  private onJob = (info: import('../../../src-preload/contract').JobInfo): void => {
+    this.emit('jobs:progress', info)
+    if (info.kind === 'import' && (info.state === 'done' || (info.state === 'running' && info.done % 25 === 0))) {
+      this.emit('images:changed', { imageIds: 'all' })
+      if (this.session && info.state === 'done') this.emit('projects:changed', this.session.summary())
+    }
+  }
+
+  /** A fresh folder name under the data folder for a new project. */
+  private newProjectDir(name: string): string {
+    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'project'
+    const base = join(this.options.dataDir, 'projects')
+    for (let n = 1; ; n++) {
+      const candidate = join(base, n === 1 ? slug : `${slug}-${n}`)
+      if (!existsSync(candidate)) return candidate
+    }
+  }
+
+  private createHandlers(): Handlers {
+    return {
+      'app:info': async () => ({
+        version: this.options.version,
+        transport: this.options.transport,
+        dataDir: this.options.dataDir,
+        homeDir: homedir(),
+      }),
+      'fs:pickFolder': async () => (this.options.pickFolder ? this.options.pickFolder() : null),
+      'fs:listDirectory': async ({ path }) => {
+        const dir = resolve(path ?? homedir())
+        let entries
+        try {
+          if (!(await stat(dir)).isDirectory()) throw new AppError('not_a_folder', `${dir} is not a folder.`)
+          entries = await readdir(dir, { withFileTypes: true })
+        } catch (error) {
+          if (error instanceof AppError) throw error
+          throw new AppError('folder_missing', `Cannot open ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+        }
+        const directories = entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name)
+        directories.sort((a, b) => a.localeCompare(b))
+        const parent = dirname(dir)
+        return {
+          path: dir,
+          parent: parent === dir ? null : parent,
+          directories,
+          imageCount: entries.filter((entry) => entry.isFile() && isImageFileName(entry.name)).length,
+        }
+      },
+      'projects:listRecent': async () => this.recent.list(),
+      'projects:create': async ({ name, imageRoot, annotationMaxSide }) => {
+        const session = await ProjectSession.create(
+          { projectDir: this.newProjectDir(name), name, imageRoot: resolve(imageRoot), annotationMaxSide },
+          this.onJob,
+        )
+        await this.activate(session)
+        session.startImport()
+        return session.summary()
+      },
+      'projects:open': async ({ projectDir }) => {
+        const session = ProjectSession.open(resolve(projectDir), this.onJob)
+        await this.activate(session)
+        session.resumeInterrupted()
+        return session.summary()
+      },
+      'projects:openDemo': async () => {
+        const projectDir = join(this.options.dataDir, 'projects', 'demo')
+        if (existsSync(join(projectDir, 'project.sqlite'))) return this.handlers['projects:open']({ projectDir })
+        const imageRoot = await ensureDemoImages(join(this.options.dataDir, 'demo-images'))
+        const session = await ProjectSession.create({ projectDir, name: DEMO_PROJECT_NAME, imageRoot, isDemo: true }, this.onJob)
+        await this.activate(session)
+        session.startImport('Importing demo scenes')
+        return session.summary()
+      },
+      'projects:current': async () => this.session?.summary() ?? null,
+      'projects:close': async () => {
+        await this.close()
+        this.emit('projects:changed', null)
+        return null
+      },
+      'images:list': async ({ offset, limit, status }) => this.requireSession().page(offset, limit, status),
+      'images:get': async ({ imageId }) => toImageSummary(this.requireSession().image(imageId)),
+      'images:neighbour': async ({ imageId, direction }) => {
+        const session = this.requireSession()
+        const row = session.images.neighbour(session.image(imageId), direction)
+        return row ? toImageSummary(row) : null
+      },
+      'images:setStatus': async ({ imageId, status }) => {
+        const summary: ImageSummary = this.requireSession().setStatus(imageId, status, this.actor)
+        this.emit('images:updated', summary)
+        return summary
+      },
+      'images:issues': async () => this.requireSession().images.issues(),
+      'images:rescan': async () => this.requireSession().startImport('Rescanning the image folder'),
+      'jobs:list': async () => this.session?.jobs.list() ?? [],
+      'jobs:cancel': async ({ jobId }) => this.requireSession().jobs.cancel(jobId),
+    }
+  }
+}
+
+/** A short display name for a folder (its last path segment). */
+export function folderDisplayName(path: string): string {
+  return basename(path) || path
+}

@@ -1,0 +1,125 @@
+/**
+ * Decoding one image file with sharp: content hash, EXIF orientation, original (oriented) size,
+ * the annotation-size copy and the grid thumbnail. The file is decoded once; both outputs are
+ * made from the oriented annotation-size raw pixels.
+ */
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { decode as decodeBmp } from 'bmp-ts'
+import sharp, { type Sharp } from 'sharp'
+
+/** Longest side of a grid thumbnail, in pixels. */
+export const THUMBNAIL_MAX_SIDE = 256
+/** JPEG quality of the annotation copy; high, since people judge mask edges against it. */
+const ANNOTATION_JPEG_QUALITY = 92
+const THUMBNAIL_JPEG_QUALITY = 80
+/** Refuse images above this many pixels (about 16k × 16k) instead of exhausting memory. */
+const MAX_INPUT_PIXELS = 268_402_689
+
+export interface ProcessedImage {
+  contentHash: string
+  /** Size after EXIF orientation, in pixels. */
+  width: number
+  height: number
+  orientation: number
+  annotationWidth: number
+  annotationHeight: number
+  annotationJpeg: Buffer
+  thumbnailJpeg: Buffer
+}
+
+/** Thrown for files that are not readable images; `reason` is shown to the person. */
+export class ImageDecodeError extends Error {
+  constructor(readonly reason: string) {
+    super(reason)
+    this.name = 'ImageDecodeError'
+  }
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+/** Size that fits `maxSide` on the longest side, never enlarging; rounding as SAM's resize rule. */
+export function fitWithin(width: number, height: number, maxSide: number): { width: number; height: number } {
+  const longest = Math.max(width, height)
+  if (longest <= maxSide) return { width, height }
+  const scale = maxSide / longest
+  return { width: Math.max(1, Math.floor(width * scale + 0.5)), height: Math.max(1, Math.floor(height * scale + 0.5)) }
+}
+
+export async function processImageFile(absPath: string, annotationMaxSide: number): Promise<ProcessedImage> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(absPath)
+  } catch (error) {
+    throw new ImageDecodeError(`cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+  if (bytes.length === 0) throw new ImageDecodeError('the file is empty')
+  return processImageBytes(bytes, annotationMaxSide)
+}
+
+export async function processImageBytes(bytes: Buffer, annotationMaxSide: number): Promise<ProcessedImage> {
+  const contentHash = sha256Hex(bytes)
+  try {
+    // failOn 'truncated' rejects cut-off JPEGs/PNGs instead of silently padding them grey.
+    const input = openWithSharp(bytes)
+    const meta = await input.metadata()
+    if (!meta.width || !meta.height) throw new ImageDecodeError('the image has no size')
+    const orientation = meta.orientation && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1
+    const swapsAxes = orientation >= 5
+    const width = swapsAxes ? meta.height : meta.width
+    const height = swapsAxes ? meta.width : meta.height
+    const annotation = fitWithin(width, height, annotationMaxSide)
+    const { data, info } = await input
+      .rotate() // applies EXIF orientation
+      .resize(annotation.width, annotation.height, { fit: 'fill', kernel: 'lanczos3' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } } as const
+    const thumbSize = fitWithin(info.width, info.height, THUMBNAIL_MAX_SIDE)
+    const [annotationJpeg, thumbnailJpeg] = await Promise.all([
+      sharp(data, raw).jpeg({ quality: ANNOTATION_JPEG_QUALITY, chromaSubsampling: '4:4:4' }).toBuffer(),
+      sharp(data, raw).resize(thumbSize.width, thumbSize.height, { fit: 'fill' }).jpeg({ quality: THUMBNAIL_JPEG_QUALITY }).toBuffer(),
+    ])
+    return {
+      contentHash,
+      width,
+      height,
+      orientation,
+      annotationWidth: info.width,
+      annotationHeight: info.height,
+      annotationJpeg,
+      thumbnailJpeg,
+    }
+  } catch (error) {
+    if (error instanceof ImageDecodeError) throw error
+    throw new ImageDecodeError(describeSharpError((error as Error).message))
+  }
+}
+
+/** libvips reads every supported format but BMP; BMP is decoded by bmp-ts into raw RGBA first. */
+function openWithSharp(bytes: Buffer): Sharp {
+  const options = { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true } as const
+  if (bytes[0] !== 0x42 || bytes[1] !== 0x4d) return sharp(bytes, options) // not "BM"
+  let decoded
+  try {
+    decoded = decodeBmp(bytes, { toRGBA: true })
+  } catch (error) {
+    throw new ImageDecodeError(`the BMP file cannot be decoded: ${(error as Error).message}`)
+  }
+  const { width, height, data } = decoded
+  if (!width || !height || data.length < width * Math.abs(height) * 4) {
+    throw new ImageDecodeError('the BMP file is cut off or has no pixels')
+  }
+  return sharp(data, { raw: { width, height: Math.abs(height), channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS })
+}
+
+function describeSharpError(message: string): string {
+  if (/unsupported image format/i.test(message)) return 'not an image in a format Tessera reads (jpg, png, webp, bmp, tiff)'
+  if (/premature end|truncated|unexpected end/i.test(message)) return `the image data is cut off (truncated file): ${message}`
+  if (/pixel limit/i.test(message)) return 'the image is larger than 268 megapixels'
+  return `the image cannot be decoded: ${message}`
+}

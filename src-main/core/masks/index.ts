@@ -1,0 +1,21 @@
+/** Pure mask maths: COCO RLE codec (pycocotools-compatible), mask boxes, IoU and merge. */
+export {
+  RleFormatError,
+  compressRle,
+  countsToString,
+  decodeMask,
+  decompressRle,
+  encodeMask,
+  maskBboxInclusive,
+  rleArea,
+  rleIou,
+  rleMerge,
+  rleToBbox,
+  rleToSa1bBbox,
+  sa1bBboxFromCocoBbox,
+  stringToCounts,
+  validateRle,
+} from './coco-rle'
+export type { CompressedRle, Rle } from './coco-rle'
+export { boxIouXyxy, cocoBboxIou } from './box'
+export type { BboxXywh, BoxXyxy } from './box'

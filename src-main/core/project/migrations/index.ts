@@ -1,0 +1,7 @@
+import { createCoreTables } from './0001-create-core-tables'
+import type { Migration } from './migration'
+
+/** Every migration in order; `version` must equal its position + 1. */
+export const MIGRATIONS: readonly Migration[] = [createCoreTables]
+
+export type { Migration } from './migration'

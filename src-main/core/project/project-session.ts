@@ -1,0 +1,159 @@
+/**
+ * One open project: its database, paths, image queries and job runner.
+ */
+import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import type { ImagePage, ImageStatus, ImageSummary, JobInfo, ProjectSummary } from '../../../src-preload/contract/dto'
+import { AppError } from '../../../src-preload/contract/errors'
+import { projectPaths, type ProjectPaths } from '../app/app-paths'
+import { assertFolder } from '../imaging/folder-scan'
+import { importImageFolder } from '../imaging/folder-import'
+import { JobRunner } from '../jobs/job-runner'
+import { openProjectDb, type ProjectDb } from './database'
+import { ImageRepository, toImageSummary, type ImageRow } from './image-repository'
+
+/** SA-1B's annotation size: longest side 1500 px. */
+export const DEFAULT_ANNOTATION_MAX_SIDE = 1500
+
+interface ProjectRow {
+  id: string
+  name: string
+  image_root: string
+  annotation_max_side: number
+  is_demo: 0 | 1
+  created_at: string
+}
+
+export interface CreateProjectOptions {
+  projectDir: string
+  name: string
+  imageRoot: string
+  annotationMaxSide?: number
+  isDemo?: boolean
+}
+
+export class ProjectSession {
+  readonly images: ImageRepository
+  readonly jobs: JobRunner
+
+  private constructor(
+    readonly db: ProjectDb,
+    readonly paths: ProjectPaths,
+    private readonly row: ProjectRow,
+    emitJob: (info: JobInfo) => void,
+  ) {
+    this.images = new ImageRepository(db)
+    this.jobs = new JobRunner(db, emitJob)
+  }
+
+  static async create(options: CreateProjectOptions, emitJob: (info: JobInfo) => void): Promise<ProjectSession> {
+    await assertFolder(options.imageRoot)
+    const paths = projectPaths(options.projectDir)
+    if (existsSync(paths.database)) throw new AppError('conflict', `A project already exists in ${options.projectDir}.`)
+    await mkdir(options.projectDir, { recursive: true })
+    const db = openProjectDb(paths.database, { create: true })
+    const row: ProjectRow = {
+      id: randomUUID(),
+      name: options.name,
+      image_root: options.imageRoot,
+      annotation_max_side: options.annotationMaxSide ?? DEFAULT_ANNOTATION_MAX_SIDE,
+      is_demo: options.isDemo ? 1 : 0,
+      created_at: new Date().toISOString(),
+    }
+    db.prepare(
+      'INSERT INTO project (id, name, image_root, annotation_max_side, is_demo, created_at) VALUES (@id, @name, @image_root, @annotation_max_side, @is_demo, @created_at)',
+    ).run(row)
+    return new ProjectSession(db, paths, row, emitJob)
+  }
+
+  static open(projectDir: string, emitJob: (info: JobInfo) => void): ProjectSession {
+    const paths = projectPaths(projectDir)
+    if (!existsSync(paths.database)) {
+      throw new AppError('not_found', `There is no Tessera project in ${projectDir} (project.sqlite is missing).`)
+    }
+    const db = openProjectDb(paths.database)
+    const row = db.prepare('SELECT * FROM project').get() as ProjectRow | undefined
+    if (!row) {
+      db.close()
+      throw new AppError('database_corrupt', `${paths.database} has no project record.`)
+    }
+    return new ProjectSession(db, paths, row, emitJob)
+  }
+
+  get id(): string {
+    return this.row.id
+  }
+
+  get imageRoot(): string {
+    return this.row.image_root
+  }
+
+  summary(): ProjectSummary {
+    return {
+      id: this.row.id,
+      name: this.row.name,
+      imageRoot: this.row.image_root,
+      projectDir: this.paths.projectDir,
+      annotationMaxSide: this.row.annotation_max_side,
+      imageCount: this.images.count(),
+      isDemo: this.row.is_demo === 1,
+      createdAt: this.row.created_at,
+    }
+  }
+
+  /** Starts an import/rescan of the image folder as a job. */
+  startImport(label = 'Importing images'): JobInfo {
+    return this.jobs.start({
+      kind: 'import',
+      label,
+      params: {},
+      run: ({ signal, progress }) =>
+        importImageFolder(this.db, {
+          imageRoot: this.row.image_root,
+          annotationMaxSide: this.row.annotation_max_side,
+          paths: this.paths,
+          signal,
+          onProgress: progress,
+        }),
+    })
+  }
+
+  /** Re-runs work cut short by a crash or quit (imports are idempotent, so they simply run again). */
+  resumeInterrupted(): JobInfo[] {
+    return this.jobs.takeInterrupted().map((job) => {
+      if (job.kind === 'import') return this.startImport(`${job.label} (resumed)`)
+      throw new Error(`Unknown job kind ${job.kind as string}`)
+    })
+  }
+
+  page(offset: number, limit: number, status?: ImageStatus): ImagePage {
+    return {
+      total: status ? this.images.countsByStatus()[status] : this.images.count(),
+      offset,
+      items: this.images.page(offset, limit, status).map(toImageSummary),
+      counts: this.images.countsByStatus(),
+    }
+  }
+
+  image(id: number): ImageRow {
+    const row = this.images.get(id)
+    if (!row) throw new AppError('not_found', `Image ${id} is not in this project.`)
+    return row
+  }
+
+  setStatus(id: number, status: ImageStatus, actor: string): ImageSummary {
+    const before = this.image(id)
+    const now = new Date().toISOString()
+    this.db.transaction(() => {
+      this.images.setStatus(id, status, now)
+      this.images.recordEvent({ at: now, actor, kind: 'image:status', entityId: id, before: { status: before.status }, after: { status } })
+    })()
+    return toImageSummary(this.image(id))
+  }
+
+  async close(): Promise<void> {
+    await this.jobs.close()
+    this.db.close()
+  }
+}

@@ -1,0 +1,18 @@
+/** Every event the backend pushes to the renderer: name → payload type. */
+import type { ImageSummary, JobInfo, ProjectSummary } from './dto'
+
+export interface EventMap {
+  /** A job started, progressed, finished, failed or was cancelled. */
+  'jobs:progress': JobInfo
+  /** Images were added, moved, changed or had their status set; the grid should refresh. */
+  'images:changed': { imageIds: number[] | 'all' }
+  'images:updated': ImageSummary
+  'projects:changed': ProjectSummary | null
+}
+
+export type EventName = keyof EventMap
+export interface TesseraEvent<N extends EventName = EventName> {
+  name: N
+  payload: EventMap[N]
+}
+export type AnyTesseraEvent = { [N in EventName]: TesseraEvent<N> }[EventName]

@@ -1,0 +1,5 @@
+export * from './dto'
+export * from './requests'
+export * from './events'
+export * from './errors'
+export * from './transport'

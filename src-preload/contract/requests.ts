@@ -1,0 +1,79 @@
+/**
+ * Every request the renderer can make: channel name (`domain:verb`) → input schema and output type.
+ * Both transports (Electron IPC and the web shell) validate the input against these schemas
+ * before the backend core sees it.
+ */
+import { z } from 'zod'
+import {
+  AppInfo,
+  DirectoryListing,
+  ImagePage,
+  ImageStatus,
+  ImageSummary,
+  ImportIssue,
+  JobInfo,
+  ProjectSummary,
+  RecentProject,
+} from './dto'
+
+const ImageId = z.number().int().positive()
+const NoInput = z.object({}).strict()
+
+export const requestSchemas = {
+  'app:info': { input: NoInput, output: AppInfo },
+
+  'fs:listDirectory': {
+    input: z.object({ path: z.string().min(1).max(4096).optional() }).strict(),
+    output: DirectoryListing,
+  },
+  /** Native folder dialog; resolves to null when cancelled or when the transport has none. */
+  'fs:pickFolder': { input: NoInput, output: z.string().nullable() },
+
+  'projects:listRecent': { input: NoInput, output: z.array(RecentProject) },
+  'projects:create': {
+    input: z
+      .object({
+        name: z.string().trim().min(1).max(200),
+        imageRoot: z.string().min(1).max(4096),
+        annotationMaxSide: z.number().int().min(256).max(16384).optional(),
+      })
+      .strict(),
+    output: ProjectSummary,
+  },
+  'projects:open': { input: z.object({ projectDir: z.string().min(1).max(4096) }).strict(), output: ProjectSummary },
+  'projects:openDemo': { input: NoInput, output: ProjectSummary },
+  'projects:current': { input: NoInput, output: ProjectSummary.nullable() },
+  'projects:close': { input: NoInput, output: z.null() },
+
+  'images:list': {
+    input: z
+      .object({
+        offset: z.number().int().min(0),
+        limit: z.number().int().min(1).max(1000),
+        status: ImageStatus.optional(),
+      })
+      .strict(),
+    output: ImagePage,
+  },
+  'images:get': { input: z.object({ imageId: ImageId }).strict(), output: ImageSummary },
+  /** The image after or before `imageId` in grid order, or null at either end. */
+  'images:neighbour': {
+    input: z.object({ imageId: ImageId, direction: z.enum(['next', 'previous']) }).strict(),
+    output: ImageSummary.nullable(),
+  },
+  'images:setStatus': { input: z.object({ imageId: ImageId, status: ImageStatus }).strict(), output: ImageSummary },
+  'images:issues': { input: NoInput, output: z.array(ImportIssue) },
+  /** Starts a rescan of the image root as a job (new, moved, changed and missing files). */
+  'images:rescan': { input: NoInput, output: JobInfo },
+
+  'jobs:list': { input: NoInput, output: z.array(JobInfo) },
+  'jobs:cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: JobInfo },
+} as const
+
+export type RequestChannel = keyof typeof requestSchemas
+export type RequestInput<C extends RequestChannel> = z.input<(typeof requestSchemas)[C]['input']>
+export type RequestOutput<C extends RequestChannel> = z.infer<(typeof requestSchemas)[C]['output']>
+
+export function isRequestChannel(name: unknown): name is RequestChannel {
+  return typeof name === 'string' && Object.hasOwn(requestSchemas, name)
+}

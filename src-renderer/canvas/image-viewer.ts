@@ -1,0 +1,163 @@
+/**
+ * The pixi.js image canvas: one sprite for the image under a camera container. Plain TypeScript
+ * (no Svelte), driven by pointer and wheel input, reporting the camera and cursor to its owner.
+ */
+import 'pixi.js/unsafe-eval' // shaders without eval(): the renderer's CSP forbids it
+import { Application, Assets, Container, Sprite, Texture } from 'pixi.js'
+import { centredCamera, fitCamera, panBy, screenToImage, wheelZoomFactor, zoomAt, type Camera, type Size } from './camera'
+
+export interface ViewerState {
+  camera: Camera
+  /** Cursor position in image pixels, or null when the cursor is off the image. */
+  cursor: { x: number; y: number } | null
+}
+
+export class ImageViewer {
+  private readonly app = new Application()
+  private readonly world = new Container()
+  private sprite: Sprite | null = null
+  private image: Size | null = null
+  private camera: Camera = { scale: 1, offsetX: 0, offsetY: 0 }
+  private cursor: { x: number; y: number } | null = null
+  private drag: { x: number; y: number; pointerId: number } | null = null
+  private loadToken = 0
+  private ready: Promise<void>
+  private resizeObserver: ResizeObserver | null = null
+  private destroyed = false
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly onChange: (state: ViewerState) => void,
+  ) {
+    this.ready = this.init()
+  }
+
+  private async init(): Promise<void> {
+    await this.app.init({
+      resizeTo: this.host,
+      background: '#0e1014',
+      antialias: false,
+      autoDensity: true,
+      resolution: window.devicePixelRatio || 1,
+      preference: 'webgl',
+    })
+    if (this.destroyed) return
+    this.app.canvas.classList.add('image-canvas')
+    this.host.appendChild(this.app.canvas)
+    this.app.stage.addChild(this.world)
+    const canvas = this.app.canvas
+    canvas.addEventListener('wheel', this.onWheel, { passive: false })
+    canvas.addEventListener('pointerdown', this.onPointerDown)
+    canvas.addEventListener('pointermove', this.onPointerMove)
+    canvas.addEventListener('pointerup', this.onPointerUp)
+    canvas.addEventListener('pointerleave', this.onPointerLeave)
+    this.resizeObserver = new ResizeObserver(() => {
+      if (this.image) this.setCamera(this.camera)
+    })
+    this.resizeObserver.observe(this.host)
+  }
+
+  /** Shows the picture at `url`; `size` is its size in image pixels. Resolves once painted. */
+  async show(url: string, size: Size): Promise<void> {
+    await this.ready
+    const token = ++this.loadToken
+    const texture = (await Assets.load<Texture>({ src: url, parser: 'texture', data: { alphaMode: 'no-premultiply-alpha' } })) as Texture
+    if (token !== this.loadToken || this.destroyed) return
+    if (this.sprite) {
+      this.world.removeChild(this.sprite)
+      this.sprite.destroy()
+    }
+    this.sprite = new Sprite(texture)
+    this.sprite.width = size.width
+    this.sprite.height = size.height
+    this.world.addChild(this.sprite)
+    this.image = size
+    this.fit()
+  }
+
+  fit(): void {
+    if (this.image) this.setCamera(fitCamera(this.image, this.viewSize()))
+  }
+
+  /** One image pixel per CSS pixel, centred. */
+  actualSize(): void {
+    if (this.image) this.setCamera(centredCamera(this.image, this.viewSize(), 1))
+  }
+
+  zoomBy(factor: number): void {
+    const view = this.viewSize()
+    this.setCamera(zoomAt(this.camera, view.width / 2, view.height / 2, factor))
+  }
+
+  getState(): ViewerState {
+    return { camera: { ...this.camera }, cursor: this.cursor }
+  }
+
+  destroy(): void {
+    this.destroyed = true
+    this.resizeObserver?.disconnect()
+    void this.ready.then(() => this.app.destroy({ removeView: true }, { children: true }))
+  }
+
+  private viewSize(): Size {
+    return { width: this.host.clientWidth, height: this.host.clientHeight }
+  }
+
+  private setCamera(camera: Camera): void {
+    this.camera = camera
+    this.world.scale.set(camera.scale)
+    this.world.position.set(camera.offsetX, camera.offsetY)
+    this.onChange(this.getState())
+  }
+
+  private local(event: PointerEvent | WheelEvent): { x: number; y: number } {
+    const rect = this.app.canvas.getBoundingClientRect()
+    return { x: event.clientX - rect.left, y: event.clientY - rect.top }
+  }
+
+  private updateCursor(event: PointerEvent | WheelEvent): void {
+    const point = this.local(event)
+    const image = screenToImage(this.camera, point.x, point.y)
+    const size = this.image
+    this.cursor = size && image.x >= 0 && image.y >= 0 && image.x < size.width && image.y < size.height ? { x: Math.floor(image.x), y: Math.floor(image.y) } : null
+  }
+
+  private onWheel = (event: WheelEvent): void => {
+    event.preventDefault()
+    const point = this.local(event)
+    this.setCamera(zoomAt(this.camera, point.x, point.y, wheelZoomFactor(event.deltaMode === 1 ? event.deltaY * 16 : event.deltaY)))
+  }
+
+  private onPointerDown = (event: PointerEvent): void => {
+    this.drag = { x: event.clientX, y: event.clientY, pointerId: event.pointerId }
+    this.app.canvas.setPointerCapture(event.pointerId)
+    this.app.canvas.classList.add('panning')
+  }
+
+  private onPointerMove = (event: PointerEvent): void => {
+    if (this.drag && this.drag.pointerId === event.pointerId) {
+      const dx = event.clientX - this.drag.x
+      const dy = event.clientY - this.drag.y
+      this.drag.x = event.clientX
+      this.drag.y = event.clientY
+      this.updateCursor(event)
+      this.setCamera(panBy(this.camera, dx, dy))
+      return
+    }
+    this.updateCursor(event)
+    this.onChange(this.getState())
+  }
+
+  private onPointerUp = (event: PointerEvent): void => {
+    if (this.drag?.pointerId === event.pointerId) {
+      this.drag = null
+      this.app.canvas.releasePointerCapture(event.pointerId)
+      this.app.canvas.classList.remove('panning')
+    }
+  }
+
+  private onPointerLeave = (): void => {
+    this.cursor = null
+    this.onChange(this.getState())
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The open project's images as the grid sees them: fetched page by page on demand and cached, so
+ * a 100,000-image project costs only the rows on screen.
+ */
+import type { ImagePage, ImageStatus, ImageSummary, ImportIssue } from '../../src-preload/contract/dto'
+import { call } from '../lib/api'
+
+/** Rows fetched per request. */
+export const PAGE_SIZE = 200
+
+class ImageCatalog {
+  total = $state(0)
+  counts = $state<Record<ImageStatus, number>>({ todo: 0, in_progress: 0, done: 0, skipped: 0 })
+  issues = $state.raw<ImportIssue[]>([])
+  /** Bumped whenever cached pages change, so views re-read them. */
+  version = $state(0)
+  private pages = new Map<number, ImageSummary[]>()
+  private inflight = new Map<number, Promise<void>>()
+  private generation = 0
+
+  async reset(): Promise<void> {
+    this.pages.clear()
+    this.inflight.clear()
+    this.generation++
+    await this.loadPage(0)
+    this.issues = await call('images:issues', {})
+  }
+
+  /** Refetches the pages already seen (after an import step or rescan). */
+  async refresh(): Promise<void> {
+    const seen = [...this.pages.keys()]
+    this.generation++
+    this.inflight.clear()
+    await Promise.all((seen.length > 0 ? seen : [0]).map((page) => this.loadPage(page)))
+    this.issues = await call('images:issues', {})
+  }
+
+  /** The image at grid position `index`, or undefined while its page loads. */
+  at(index: number): ImageSummary | undefined {
+    void this.version
+    return this.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE]
+  }
+
+  indexOf(imageId: number): number {
+    for (const [page, items] of this.pages) {
+      const position = items.findIndex((item) => item.id === imageId)
+      if (position >= 0) return page * PAGE_SIZE + position
+    }
+    return -1
+  }
+
+  ensureRange(start: number, end: number): void {
+    for (let page = Math.floor(start / PAGE_SIZE); page <= Math.floor(Math.max(start, end) / PAGE_SIZE); page++) {
+      if (!this.pages.has(page) && !this.inflight.has(page)) void this.loadPage(page)
+    }
+  }
+
+  replace(image: ImageSummary): void {
+    for (const items of this.pages.values()) {
+      const position = items.findIndex((item) => item.id === image.id)
+      if (position >= 0) {
+        const previous = items[position] as ImageSummary
+        items[position] = image
+        if (previous.status !== image.status) {
+          this.counts = { ...this.counts, [previous.status]: this.counts[previous.status] - 1, [image.status]: this.counts[image.status] + 1 }
+        }
+        this.version++
+      }
+    }
+  }
+
+  private loadPage(page: number): Promise<void> {
+    const generation = this.generation
+    const request = call('images:list', { offset: page * PAGE_SIZE, limit: PAGE_SIZE }).then((result: ImagePage) => {
+      if (generation !== this.generation && this.pages.has(page)) return
+      this.pages.set(page, result.items)
+      this.total = result.total
+      this.counts = result.counts
+      this.version++
+    })
+    this.inflight.set(page, request)
+    return request.finally(() => this.inflight.delete(page))
+  }
+}
+
+export const catalog = new ImageCatalog()
