@@ -3,7 +3,7 @@
  * (no Svelte), driven by pointer and wheel input, reporting the camera and cursor to its owner.
  */
 import 'pixi.js/unsafe-eval' // shaders without eval(): the renderer's CSP forbids it
-import { Application, Assets, Container, Sprite, Texture } from 'pixi.js'
+import { Application, Assets, Container, Sprite, type Texture } from 'pixi.js'
 import { centredCamera, fitCamera, panBy, screenToImage, wheelZoomFactor, zoomAt, type Camera, type Size } from './camera'
 
 export interface ViewerState {

@@ -9,7 +9,8 @@ import { basename, dirname, join, resolve } from 'node:path'
 import type { AnyTesseraEvent, EventMap, EventName } from '../../../src-preload/contract/events'
 import { AppError } from '../../../src-preload/contract/errors'
 import { requestSchemas, type RequestChannel, type RequestInput, type RequestOutput } from '../../../src-preload/contract/requests'
-import type { ImageSummary, MediaKind } from '../../../src-preload/contract'
+import type { ImageSummary, JobInfo, MediaKind } from '../../../src-preload/contract'
+import type { infer as ZodInfer } from 'zod'
 import { ensureDemoImages } from '../demo/demo-project'
 import { annotationCopyPath, thumbnailPath } from '../imaging/folder-import'
 import { isImageFileName } from '../imaging/image-formats'
@@ -29,7 +30,7 @@ export interface BackendOptions {
 
 type Handlers = { [C in RequestChannel]: (input: RequestOutputInput<C>) => Promise<RequestOutput<C>> }
 /** The parsed (defaults applied) input of a channel. */
-type RequestOutputInput<C extends RequestChannel> = import('zod').infer<(typeof requestSchemas)[C]['input']>
+type RequestOutputInput<C extends RequestChannel> = ZodInfer<(typeof requestSchemas)[C]['input']>
 
 export const DEMO_PROJECT_NAME = 'Demo project (synthetic scenes)'
 
@@ -111,7 +112,7 @@ export class Backend {
     this.emit('projects:changed', session.summary())
   }
 
-  private onJob = (info: import('../../../src-preload/contract').JobInfo): void => {
+  private onJob = (info: JobInfo): void => {
     this.emit('jobs:progress', info)
     if (info.kind === 'import' && (info.state === 'done' || (info.state === 'running' && info.done % 25 === 0))) {
       this.emit('images:changed', { imageIds: 'all' })

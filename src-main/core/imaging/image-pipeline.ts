@@ -117,9 +117,11 @@ function openWithSharp(bytes: Buffer): Sharp {
   return sharp(data, { raw: { width, height: Math.abs(height), channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS })
 }
 
+/** libvips repeats itself across lines; people need one specific sentence. */
 function describeSharpError(message: string): string {
   if (/unsupported image format/i.test(message)) return 'not an image in a format Tessera reads (jpg, png, webp, bmp, tiff)'
-  if (/premature end|truncated|unexpected end/i.test(message)) return `the image data is cut off (truncated file): ${message}`
+  if (/premature end|truncated|unexpected end|corrupt/i.test(message)) return 'the image data is cut off or corrupt (truncated file?)'
   if (/pixel limit/i.test(message)) return 'the image is larger than 268 megapixels'
-  return `the image cannot be decoded: ${message}`
+  const firstLine = message.split('\n')[0]?.slice(0, 200) ?? message
+  return `the image cannot be decoded: ${firstLine}`
 }

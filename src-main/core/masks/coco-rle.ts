@@ -5,7 +5,9 @@
  * starts with a zero-run (0 when pixel 0 is set). Row-major masks (index = y·width + x, as canvases produce)
  * are converted on the way in and out. Counts are uint32, as in the C code.
  *
- * Deviations from pycocotools, all on inputs where the C code has undefined behaviour or hangs:
+ * Deviations from pycocotools, all on malformed or degenerate inputs (canonical 0/1 masks match byte for byte):
+ * - `encodeMask` treats every nonzero byte as set; C starts a new run at every change of byte value, so a mask
+ *   mixing nonzero values (e.g. 1 and 2) encodes wrongly there. Masks with one nonzero value (0/1, 0/255) agree;
  * - malformed strings, counts outside uint32, and counts that do not sum to height·width throw
  *   `RleFormatError` instead of producing garbage, reading out of bounds or looping forever;
  * - a string value may use up to 7 characters (35 signed bits) and always decodes exactly; C shifts a 32-bit int,
@@ -101,9 +103,43 @@ function growScratch(buffer: Uint32Array): Uint32Array {
   return larger
 }
 
+/** Aligned 32-bit view over the middle of `mask`: bytes [start, start + 4·words.length) of the mask. */
+function alignedWords(mask: Uint8Array): { start: number; words: Int32Array } {
+  const start = Math.min(mask.length, (4 - (mask.byteOffset & 3)) & 3)
+  const wordCount = (mask.length - start) >>> 2
+  // Masks shorter than their misalignment get no words (and an unaligned view would throw).
+  const words = wordCount === 0 ? new Int32Array(0) : new Int32Array(mask.buffer, mask.byteOffset + start, wordCount)
+  return { start, words }
+}
+
+/** Index of the first nonzero byte, or -1. Skips zeros 16 bytes at a time through aligned word reads. */
+function firstNonzeroIndex(mask: Uint8Array): number {
+  const { start, words } = alignedWords(mask)
+  for (let i = 0; i < start; i++) if (mask[i] !== 0) return i
+  const blockedWords = words.length & ~3
+  let w = 0
+  while (w < blockedWords && (words[w]! | words[w + 1]! | words[w + 2]! | words[w + 3]!) === 0) w += 4
+  for (let i = start + w * 4; i < mask.length; i++) if (mask[i] !== 0) return i
+  return -1
+}
+
+/** Index of the last nonzero byte, or -1. Mirror image of `firstNonzeroIndex`. */
+function lastNonzeroIndex(mask: Uint8Array): number {
+  const { start, words } = alignedWords(mask)
+  const tailStart = start + words.length * 4
+  for (let i = mask.length - 1; i >= tailStart; i--) if (mask[i] !== 0) return i
+  const unblockedWords = words.length & 3
+  let w = words.length
+  while (w > unblockedWords && (words[w - 1]! | words[w - 2]! | words[w - 3]! | words[w - 4]!) === 0) w -= 4
+  for (let i = start + w * 4 - 1; i >= 0; i--) if (mask[i] !== 0) return i
+  return -1
+}
+
 /**
  * Encodes a ROW-MAJOR mask (index y·width + x; any nonzero byte is set) as a column-major COCO RLE,
  * equal to pycocotools `encode` of the same mask. A 0-pixel mask gives counts [0], as in C.
+ * Cost: one word scan for the first and last set pixel, a byte scan of the rows between them outside the
+ * current column bounds, then a column-major scan of the bounding box only (everything outside it is zero).
  */
 export function encodeMask(mask: Uint8Array, height: number, width: number): Rle {
   if (!isNonNegativeInteger(height) || !isNonNegativeInteger(width)) {
@@ -113,32 +149,69 @@ export function encodeMask(mask: Uint8Array, height: number, width: number): Rle
   if (mask.length !== pixelCount) {
     throw new RangeError(`encodeMask: mask has ${mask.length} bytes but ${height}×${width} needs ${pixelCount}`)
   }
+  const firstSet = firstNonzeroIndex(mask)
+  if (firstSet < 0) return { size: [height, width], counts: Uint32Array.of(pixelCount) }
+  const lastSet = lastNonzeroIndex(mask)
+
+  // Bounding box of the set pixels, inclusive, in pixels.
+  const minRow = Math.floor(firstSet / width)
+  const maxRow = Math.floor(lastSet / width)
+  let minColumn = firstSet - minRow * width
+  let maxColumn = lastSet - maxRow * width
+  if (maxColumn < minColumn) [minColumn, maxColumn] = [maxColumn, minColumn]
+  for (let row = minRow; row <= maxRow; row++) {
+    const rowStart = row * width
+    for (let column = 0; column < minColumn; column++) {
+      if (mask[rowStart + column] !== 0) {
+        minColumn = column
+        break
+      }
+    }
+    for (let column = width - 1; column > maxColumn; column--) {
+      if (mask[rowStart + column] !== 0) {
+        maxColumn = column
+        break
+      }
+    }
+  }
+
   let runs = encodeScratch
   let runCount = 0
   /** Column-major index where the current run began. */
   let runStart = 0
   let runValue = 0
-  for (let x = 0; x < width; x++) {
-    let y = 0
-    let rowMajorIndex = x
-    while (y < height) {
+  const rowEnd = maxRow + 1
+  /** Whether zero pixels outside the box separate the box rows of one column from those of the next. */
+  const rowsOutsideBox = rowEnd < height || minRow > 0
+  for (let x = minColumn; x <= maxColumn; x++) {
+    const columnStart = x * height
+    let y = minRow
+    let rowMajorIndex = minRow * width + x
+    while (y < rowEnd) {
       if (runValue === 0) {
-        while (y < height && mask[rowMajorIndex] === 0) {
+        while (y < rowEnd && mask[rowMajorIndex] === 0) {
           y++
           rowMajorIndex += width
         }
       } else {
-        while (y < height && mask[rowMajorIndex] !== 0) {
+        while (y < rowEnd && mask[rowMajorIndex] !== 0) {
           y++
           rowMajorIndex += width
         }
       }
-      if (y === height) break
-      const columnMajorIndex = x * height + y
+      if (y === rowEnd) break
       if (runCount === runs.length) runs = growScratch(runs)
-      runs[runCount++] = columnMajorIndex - runStart
-      runStart = columnMajorIndex
+      runs[runCount++] = columnStart + y - runStart
+      runStart = columnStart + y
       runValue ^= 1
+    }
+    // A 1-run reaching the box's last row ends at the first zero pixel after it, if any precedes the next box row.
+    const nextOutsideIndex = columnStart + rowEnd
+    if (runValue === 1 && (x < maxColumn ? rowsOutsideBox : nextOutsideIndex < pixelCount)) {
+      if (runCount === runs.length) runs = growScratch(runs)
+      runs[runCount++] = nextOutsideIndex - runStart
+      runStart = nextOutsideIndex
+      runValue = 0
     }
   }
   if (runCount === runs.length) runs = growScratch(runs)

@@ -23,6 +23,9 @@ export function openProjectDb(file: string, options: { create: boolean } = { cre
     throw new AppError('not_found', `Cannot open the project database ${file}: ${(error as Error).message}`)
   }
   try {
+    // Checked before any pragma that writes (journal_mode = WAL rewrites the header): a database
+    // from a newer Tessera must be left byte-for-byte as it was.
+    assertNotTooNew(db.pragma('user_version', { simple: true }) as number, MIGRATIONS.length)
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')
     db.pragma('synchronous = NORMAL')
@@ -43,14 +46,7 @@ export function openProjectDb(file: string, options: { create: boolean } = { cre
 /** Runs every migration above the database's user_version, each in its own transaction. */
 export function migrate(db: Db, migrations: readonly Migration[]): void {
   const current = db.pragma('user_version', { simple: true }) as number
-  const latest = migrations.length
-  if (current > latest) {
-    throw new AppError(
-      'database_too_new',
-      `This project was saved by a newer version of Tessera (schema ${current}; this version knows up to ${latest}). ` +
-        'Update Tessera to open it; the file has not been changed.',
-    )
-  }
+  assertNotTooNew(current, migrations.length)
   migrations.forEach((migration, index) => {
     if (migration.version !== index + 1) {
       throw new Error(`Migration ${migration.name} has version ${migration.version}, expected ${index + 1}`)
@@ -61,5 +57,15 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
       migration.up(db)
       db.pragma(`user_version = ${migration.version}`)
     })()
+  }
+}
+
+function assertNotTooNew(current: number, latest: number): void {
+  if (current > latest) {
+    throw new AppError(
+      'database_too_new',
+      `This project was saved by a newer version of Tessera (schema ${current}; this version knows up to ${latest}). ` +
+        'Update Tessera to open it; the file has not been changed.',
+    )
   }
 }

@@ -15,13 +15,7 @@ import {
   stringToCounts,
 } from '../../../src-main/core/masks'
 import type { Rle } from '../../../src-main/core/masks'
-import {
-  bruteForceArea,
-  bruteForceBbox,
-  bruteForceCombine,
-  bruteForceCounts,
-  bruteForceIou,
-} from './brute-force'
+import { bruteForceArea, bruteForceBbox, bruteForceCombine, bruteForceCounts, bruteForceIou } from './brute-force'
 import type { PixelMask } from './brute-force'
 
 const RUNS = { numRuns: 400 }
@@ -86,6 +80,37 @@ describe('RLE properties against brute-force pixel computations', () => {
     )
   })
 
+  it('encoding does not depend on where the mask sits in its buffer (word-aligned or not)', () => {
+    fc.assert(
+      fc.property(maskArbitrary, fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 7 }), (mask, offset, slack) => {
+        const backing = new Uint8Array(offset + mask.pixels.length + slack).fill(255)
+        backing.set(mask.pixels, offset)
+        const view = backing.subarray(offset, offset + mask.pixels.length)
+        const rle = encodeMask(view, mask.height, mask.width)
+        expect(Array.from(rle.counts)).toEqual(bruteForceCounts(mask))
+      }),
+      RUNS,
+    )
+  })
+
+  it('masks with a few set pixels anywhere on a larger canvas encode like the naive run list', () => {
+    const sparseArbitrary = fc.tuple(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 70 })).chain(([height, width]) =>
+      fc.array(fc.nat(height * width - 1), { maxLength: 6 }).map((indices) => {
+        const pixels = new Uint8Array(height * width)
+        for (const index of indices) pixels[index] = 1
+        return { height, width, pixels }
+      }),
+    )
+    fc.assert(
+      fc.property(sparseArbitrary, (mask) => {
+        const rle = encode(mask)
+        expect(Array.from(rle.counts)).toEqual(bruteForceCounts(mask))
+        expect(rleToBbox(rle)).toEqual(bruteForceBbox(mask))
+      }),
+      RUNS,
+    )
+  })
+
   it('area and COCO / SA-1B / inclusive boxes agree with the pixels', () => {
     fc.assert(
       fc.property(maskArbitrary, (mask) => {
@@ -140,10 +165,7 @@ describe('RLE properties against brute-force pixel computations', () => {
 
 describe('compressed string round trip for arbitrary counts', () => {
   /** Count lists whose deltas reach ±(2^29 - 1), the range pycocotools decodes reliably. */
-  const countsArbitrary = fc.array(
-    fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 29 - 1 })),
-    { maxLength: 40 },
-  )
+  const countsArbitrary = fc.array(fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 29 - 1 })), { maxLength: 40 })
 
   it('stringToCounts(countsToString(c)) = c, with characters only in 48..111', () => {
     fc.assert(

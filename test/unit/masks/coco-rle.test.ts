@@ -120,6 +120,7 @@ describe('encodeMask / decodeMask edge cases', () => {
   })
 
   it('treats any nonzero byte as set and decodes to 0/1', () => {
+    // Deliberate deviation: pycocotools starts a run at every change of byte value ([0,1,2,0] → "1110").
     const rle = encodeMask(Uint8Array.from([0, 255, 7, 0, 1, 128]), 2, 3)
     // Column-major order: (0,0)=0 (1,0)=0 | (0,1)=255 (1,1)=1 | (0,2)=7 (1,2)=128
     expect(countsOf(rle)).toEqual([2, 4])

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  SAM_EMBEDDING_LENGTH,
-  buildDecoderFeeds,
-  toResizedFrame,
-} from '../../../src-main/core/segmentation/sam-official/decoder-feeds'
+import { SAM_EMBEDDING_LENGTH, buildDecoderFeeds, toResizedFrame } from '../../../src-main/core/segmentation/sam-official/decoder-feeds'
 
 const embedding = new Float32Array(SAM_EMBEDDING_LENGTH)
 const size = { width: 2250, height: 1500 } // H=1500, W=2250 → 683×1024
@@ -62,11 +58,7 @@ describe('buildDecoderFeeds', () => {
   it('passes previous low-res logits with has_mask_input = 1, as a copy', () => {
     const previous = new Float32Array(256 * 256).fill(-3)
     previous[5] = 7
-    const feeds = buildDecoderFeeds(
-      { points: [{ x: 1, y: 1, label: 'foreground' }], maskInput: previous },
-      size,
-      embedding,
-    )
+    const feeds = buildDecoderFeeds({ points: [{ x: 1, y: 1, label: 'foreground' }], maskInput: previous }, size, embedding)
     expect(Array.from(feeds.has_mask_input.data)).toEqual([1])
     expect(feeds.mask_input.data[5]).toBe(7)
     expect(feeds.mask_input.data).not.toBe(previous)
@@ -76,11 +68,7 @@ describe('buildDecoderFeeds', () => {
     const click = { x: 1, y: 1, label: 'foreground' } as const
     expect(() => buildDecoderFeeds({ points: [] }, size, embedding)).toThrow(/point or a box/)
     expect(() => buildDecoderFeeds({ points: [click] }, size, new Float32Array(10))).toThrow(/1×256×64×64/)
-    expect(() =>
-      buildDecoderFeeds({ points: [click], maskInput: new Float32Array(1024 * 1024) }, size, embedding),
-    ).toThrow(/256×256/)
-    expect(() => buildDecoderFeeds({ points: [{ x: NaN, y: 1, label: 'foreground' }] }, size, embedding)).toThrow(
-      /finite/,
-    )
+    expect(() => buildDecoderFeeds({ points: [click], maskInput: new Float32Array(1024 * 1024) }, size, embedding)).toThrow(/256×256/)
+    expect(() => buildDecoderFeeds({ points: [{ x: NaN, y: 1, label: 'foreground' }] }, size, embedding)).toThrow(/finite/)
   })
 })

@@ -37,8 +37,7 @@ function referenceResize(src: Float32Array, sw: number, sh: number, dw: number, 
     for (let x = 0; x < dw; x++) {
       const [x0, x1, fx] = coord(x, sw, dw)
       const v = (r: number, c: number): number => src[r * sw + c] as number
-      out[y * dw + x] =
-        (1 - fy) * ((1 - fx) * v(y0, x0) + fx * v(y0, x1)) + fy * ((1 - fx) * v(y1, x0) + fx * v(y1, x1))
+      out[y * dw + x] = (1 - fy) * ((1 - fx) * v(y0, x0) + fx * v(y0, x1)) + fy * ((1 - fx) * v(y1, x0) + fx * v(y1, x1))
     }
   }
   return out

@@ -95,8 +95,9 @@ describe('preprocessSamImage', () => {
     expect(resized).toEqual({ width: 1024, height: 512 })
     const plane = 1024 * 1024
     for (let c = 0; c < 3; c++) {
-      const expected = Math.fround(Math.fround((img.data[c] as number) - Math.fround(SAM_PIXEL_MEAN[c] as number)) /
-        Math.fround(SAM_PIXEL_STD[c] as number))
+      const expected = Math.fround(
+        Math.fround((img.data[c] as number) - Math.fround(SAM_PIXEL_MEAN[c] as number)) / Math.fround(SAM_PIXEL_STD[c] as number),
+      )
       expect(tensor[c * plane]).toBe(expected) // top-left pixel is the first source pixel
       expect(tensor[c * plane + 511 * 1024 + 1023]).not.toBe(0) // last resized pixel
       expect(tensor[c * plane + 512 * 1024]).toBe(0) // first padded row

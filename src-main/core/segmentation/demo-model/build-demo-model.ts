@@ -113,8 +113,7 @@ function buildDecoder(): Uint8Array {
   const mul = (a: string, b: string): string => g.op('Mul', [a, b])
   const div = (a: string, b: string): string => g.op('Div', [a, b])
   const reshape = (a: string, shape: number[]): string => g.op('Reshape', [a, i64(shape)])
-  const isLabel = (labels: string, value: number): string =>
-    g.op('Cast', [g.op('Equal', [labels, f(value)])], { to: attr.int(1) })
+  const isLabel = (labels: string, value: number): string => g.op('Cast', [g.op('Equal', [labels, f(value)])], { to: attr.int(1) })
   const sliceAxis = (a: string, axis: number, start: number, end: number): string =>
     g.op('Slice', [a, i64([start]), i64([end]), i64([axis])])
   const sumAll = (a: string): string => g.op('ReduceSum', [a], { keepdims: attr.int(1) }) // all axes → [1,1]
@@ -154,8 +153,7 @@ function buildDecoder(): Uint8Array {
   const countTL = sumAll(isTopLeft)
   const countBR = sumAll(isBottomRight)
   const hasBox = g.op('Min', [g.op('Mul', [countTL, countBR]), one])
-  const meanOf = (value: string, mask: string, count: string): string =>
-    div(sumAll(mul(value, mask)), g.op('Max', [count, one]))
+  const meanOf = (value: string, mask: string, count: string): string => div(sumAll(mul(value, mask)), g.op('Max', [count, one]))
   const boxX0 = meanOf(clickX, isTopLeft, countTL)
   const boxY0 = meanOf(clickY, isTopLeft, countTL)
   const boxX1 = meanOf(clickX, isBottomRight, countBR)
@@ -189,9 +187,7 @@ function buildDecoder(): Uint8Array {
 
   // Affinity [N+1, CELLS] = −colourDistance/tolerance − spatialDistance/reach.
   const colourDiff = sub(colourFlat, seedColour) // [N+1,3,CELLS]
-  const colourDist = g.op('Sqrt', [
-    add(g.op('ReduceSum', [mul(colourDiff, colourDiff), i64([1])], { keepdims: attr.int(0) }), f(1e-6)),
-  ])
+  const colourDist = g.op('Sqrt', [add(g.op('ReduceSum', [mul(colourDiff, colourDiff), i64([1])], { keepdims: attr.int(0) }), f(1e-6))])
   const dx = sub(gridX, seedX)
   const dy = sub(gridY, seedY)
   const spatialDist = g.op('Sqrt', [add(mul(dx, dx), mul(dy, dy))])

@@ -200,12 +200,7 @@ export class GraphBuilder {
   }
 
   /** Adds a node with `outputCount` outputs and returns their names. An omitted optional input is ''. */
-  opN(
-    opType: string,
-    inputs: readonly string[],
-    outputCount: number,
-    attributes: Record<string, AttributeValue> = {},
-  ): string[] {
+  opN(opType: string, inputs: readonly string[], outputCount: number, attributes: Record<string, AttributeValue> = {}): string[] {
     const outputs = Array.from({ length: outputCount }, () => this.fresh(opType.toLowerCase()))
     this.nodes.push({
       opType,
@@ -239,6 +234,8 @@ export class GraphBuilder {
 
   /** Serialises the model to protobuf bytes, ready for `InferenceSession.create` or a file. */
   serialize(docString = ''): Uint8Array {
-    return onnx.ModelProto.encode(this.toModel(docString)).finish()
+    const bytes = onnx.ModelProto.encode(this.toModel(docString)).finish()
+    // protobufjs hands back a Node Buffer when it can; give callers a plain Uint8Array either way.
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 }

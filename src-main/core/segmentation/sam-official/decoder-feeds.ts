@@ -55,13 +55,7 @@ export interface FeedTensor {
   readonly dims: readonly number[]
 }
 
-export type SamDecoderInputName =
-  | 'image_embeddings'
-  | 'point_coords'
-  | 'point_labels'
-  | 'mask_input'
-  | 'has_mask_input'
-  | 'orig_im_size'
+export type SamDecoderInputName = 'image_embeddings' | 'point_coords' | 'point_labels' | 'mask_input' | 'has_mask_input' | 'orig_im_size'
 
 export type SamDecoderFeeds = Record<SamDecoderInputName, FeedTensor>
 

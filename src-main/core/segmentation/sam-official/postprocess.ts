@@ -83,11 +83,7 @@ export function thresholdLogits(logits: Float32Array, threshold = SAM_MASK_THRES
  * of the masks at two thresholds (the first is a subset of the second). An empty union gives NaN, as in
  * SAM, which fails any `≥` filter.
  */
-export function stabilityScore(
-  logits: Float32Array,
-  offset = SAM_STABILITY_OFFSET,
-  threshold = SAM_MASK_THRESHOLD,
-): number {
+export function stabilityScore(logits: Float32Array, offset = SAM_STABILITY_OFFSET, threshold = SAM_MASK_THRESHOLD): number {
   const hi = threshold + offset
   const lo = threshold - offset
   let inter = 0
@@ -121,13 +117,7 @@ function linearTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int3
 }
 
 /** Bilinear resize of one float plane (align_corners=False, no antialias), as PyTorch and ONNX Resize do. */
-export function resizeBilinear(
-  src: Float32Array,
-  srcWidth: number,
-  srcHeight: number,
-  dstWidth: number,
-  dstHeight: number,
-): Float32Array {
+export function resizeBilinear(src: Float32Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): Float32Array {
   if (src.length !== srcWidth * srcHeight) throw new RangeError('source plane size does not match its dimensions')
   const xs = linearTaps(srcWidth, dstWidth)
   const ys = linearTaps(srcHeight, dstHeight)

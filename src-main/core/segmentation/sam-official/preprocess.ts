@@ -57,9 +57,7 @@ function assertPositiveSize(size: ImageSize): void {
 function assertRgb(image: RgbImage): void {
   assertPositiveSize(image)
   if (image.data.length !== image.width * image.height * 3) {
-    throw new RangeError(
-      `RGB image ${image.width}×${image.height} needs ${image.width * image.height * 3} bytes, got ${image.data.length}`,
-    )
+    throw new RangeError(`RGB image ${image.width}×${image.height} needs ${image.width * image.height * 3} bytes, got ${image.data.length}`)
   }
 }
 

@@ -1,7 +1,8 @@
 """Writes pycocotools-golden.json: reference outputs of pycocotools for the TypeScript RLE codec tests.
 
 Run with any Python that has numpy and pycocotools (checked with pycocotools 2.0.11, numpy 2.4):
-    python generate_pycocotools_golden.py
+    python generate_pycocotools_golden.py && npx prettier --write pycocotools-golden.json
+(the project's Prettier check covers JSON files). The seed is fixed, so the output is reproducible.
 Masks are stored row-major as strings of '0'/'1' (small masks) or as integer disc/rectangle shapes (large masks),
 so the TypeScript side can rebuild the exact pixels without Python.
 """

@@ -1,0 +1,135 @@
+/**
+ * Foundation flow through the web shell in Chromium: create a project from a folder of 50 images
+ * and 3 corrupt files, see 50 thumbnails and 3 reported errors, open an image, zoom, go to the
+ * next one; move and rename two files, rescan, and find the images' identity kept.
+ */
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startApp, type AppHarness } from './support/app-harness'
+import { collectPageErrors, launchChromium, screenshot } from './support/browser'
+import { addCorruptFiles, makeImageFolder } from './support/image-folder'
+
+let app: AppHarness
+let browser: Browser
+let page: Page
+let folder: string
+let pageErrors: string[]
+
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'tessera-e2e-images-'))
+  await makeImageFolder(folder, 50)
+  await addCorruptFiles(folder)
+  app = await startApp()
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  pageErrors = collectPageErrors(page)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await app?.close()
+  await rm(folder, { recursive: true, force: true })
+})
+
+async function waitForJobsIdle(): Promise<void> {
+  await expect.poll(async () => (await app.backend.call('jobs:list', {})).filter((job) => job.state === 'running' || job.state === 'queued').length, { timeout: 60_000 }).toBe(0)
+}
+
+describe('a project from a folder', () => {
+  it('shows the home screen with its actions', async () => {
+    await page.goto(app.shell.url)
+    await page.getByTestId('new-project').waitFor()
+    await screenshot(page, '01-home')
+    // The token left the address bar once read.
+    expect(page.url()).not.toContain('token=')
+  })
+
+  it('creates the project through the folder chooser and imports 50 images, reporting 3 bad files', async () => {
+    await page.getByTestId('new-project').click()
+    const pathInput = page.getByLabel('Folder path')
+    await pathInput.fill(folder)
+    await pathInput.press('Enter')
+    await expect.poll(() => page.locator('.dialog').innerText()).toContain('images directly in this folder')
+    await screenshot(page, '02-folder-chooser')
+    await page.getByTestId('pick-folder').click()
+    await page.getByTestId('project-name-input').fill('Field survey 2026')
+    await page.getByTestId('create-project').click()
+    await waitForJobsIdle()
+    await expect.poll(() => page.getByTestId('image-total').innerText(), { timeout: 30_000 }).toBe('50')
+    await expect.poll(() => page.getByTestId('import-issue').count()).toBe(3)
+    const issues = await page.getByTestId('import-issues').innerText()
+    expect(issues).toContain('broken-truncated.jpg')
+    expect(issues).toContain('broken-empty.png')
+    expect(issues).toContain('broken-text.webp')
+    expect(issues).toMatch(/empty/)
+    expect(issues).toMatch(/cut off|truncated/)
+  })
+
+  it('shows a thumbnail for every one of the 50 images', async () => {
+    // The grid is virtualised: scroll through it and collect every cell that loaded its thumbnail.
+    const seen = new Set<string>()
+    const grid = page.getByTestId('image-grid')
+    for (let step = 0; step < 30; step++) {
+      await expect.poll(() => page.evaluate(() => [...document.querySelectorAll('[data-testid=grid-cell] img')].every((img) => (img as HTMLImageElement).complete))).toBe(true)
+      const loaded = await page.evaluate(() =>
+        [...document.querySelectorAll('[data-testid=grid-cell] img')]
+          .filter((img) => (img as HTMLImageElement).naturalWidth > 0)
+          .map((img) => (img as HTMLImageElement).alt),
+      )
+      loaded.forEach((name) => seen.add(name))
+      if (step === 0) await screenshot(page, '03-grid')
+      const atEnd = await grid.evaluate((element) => element.scrollTop + element.clientHeight >= element.scrollHeight - 2)
+      if (atEnd) break
+      await grid.evaluate((element) => element.scrollBy(0, element.clientHeight * 0.8))
+    }
+    expect(seen.size).toBe(50)
+    await page.getByTestId('image-grid').evaluate((element) => element.scrollTo(0, 0))
+  })
+
+  it('opens an image, zooms at the cursor and goes to the next image with the keyboard', async () => {
+    await page.locator('[data-testid=grid-cell][title="img-000.jpg"]').click()
+    await expect.poll(() => page.getByTestId('image-title').innerText()).toBe('img-000.jpg')
+    const canvas = page.getByTestId('image-canvas')
+    await canvas.locator('canvas').waitFor()
+    await expect.poll(() => canvas.getAttribute('class')).not.toContain('loading')
+    await expect.poll(() => page.getByTestId('zoom-level').innerText()).toMatch(/^\d+%$/)
+    const fitted = await page.getByTestId('zoom-level').innerText()
+    const box = (await canvas.boundingBox())!
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.mouse.wheel(0, -400)
+    await expect.poll(() => page.getByTestId('zoom-level').innerText()).not.toBe(fitted)
+    const zoomed = parseInt(await page.getByTestId('zoom-level').innerText(), 10)
+    expect(zoomed).toBeGreaterThan(parseInt(fitted, 10))
+    await screenshot(page, '04-image-view')
+    await page.keyboard.press('ArrowRight')
+    await expect.poll(() => page.getByTestId('image-title').innerText()).toBe('img-001.jpg')
+    await page.keyboard.press('ArrowLeft')
+    await expect.poll(() => page.getByTestId('image-title').innerText()).toBe('img-000.jpg')
+    await page.getByTestId('status-done').click()
+    await expect.poll(async () => (await app.backend.call('images:list', { offset: 0, limit: 1 })).items[0]?.status).toBe('done')
+  })
+
+  it('keeps the identity of moved and renamed files on rescan', async () => {
+    const before = await app.backend.call('images:list', { offset: 0, limit: 100 })
+    const a = before.items.find((image) => image.relPath === 'img-001.jpg')!
+    const b = before.items.find((image) => image.relPath === 'img-002.jpg')!
+    await mkdir(join(folder, 'moved'), { recursive: true })
+    await rename(join(folder, 'img-001.jpg'), join(folder, 'moved', 'renamed-001.jpg'))
+    await rename(join(folder, 'img-002.jpg'), join(folder, 'img-002-renamed.jpg'))
+    await page.keyboard.press('Escape')
+    await page.getByTestId('rescan').click()
+    await waitForJobsIdle()
+    const after = await app.backend.call('images:list', { offset: 0, limit: 100 })
+    expect(after.total).toBe(50)
+    const movedA = after.items.find((image) => image.contentHash === a.contentHash)!
+    const movedB = after.items.find((image) => image.contentHash === b.contentHash)!
+    expect(movedA).toMatchObject({ id: a.id, relPath: 'moved/renamed-001.jpg', missing: false })
+    expect(movedB).toMatchObject({ id: b.id, relPath: 'img-002-renamed.jpg', missing: false })
+    await expect.poll(() => page.locator('[data-testid=grid-cell] img[alt="img-002-renamed.jpg"]').count()).toBe(1)
+    await screenshot(page, '05-grid-after-rescan')
+    expect(pageErrors).toEqual([])
+  })
+})
