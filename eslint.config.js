@@ -46,7 +46,15 @@ export default tseslint.config(
   {
     files: ['src-renderer/canvas/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['svelte', 'svelte/*', '*.svelte'], message: 'The canvas engine is plain TypeScript.' }, { group: nodeBuiltins, message: 'No Node in the renderer.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['svelte', 'svelte/*', '*.svelte'], message: 'The canvas engine is plain TypeScript.' },
+            { group: nodeBuiltins, message: 'No Node in the renderer.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -54,14 +62,22 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['electron', 'electron/*'], message: 'The backend core runs in plain Node too: no electron imports.' }, { group: ['**/ipc/**', '**/web-shell/**'], message: 'The core must not depend on a transport.' }] },
+        {
+          patterns: [
+            { group: ['electron', 'electron/*'], message: 'The backend core runs in plain Node too: no electron imports.' },
+            { group: ['**/ipc/**', '**/web-shell/**'], message: 'The core must not depend on a transport.' },
+          ],
+        },
       ],
     },
   },
   {
     files: ['src-preload/contract/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['electron', ...nodeBuiltins], message: 'The contract is shared by every runtime.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['electron', ...nodeBuiltins], message: 'The contract is shared by every runtime.' }] },
+      ],
     },
   },
 )

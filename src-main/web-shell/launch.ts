@@ -15,7 +15,13 @@ import { Backend } from '../core/app/backend'
 import { defaultDataDir } from '../core/app/app-paths'
 import { startWebShell } from './server'
 
-const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome']
+const CHROMIUM_CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+]
 
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
   const fromEnv = env.TESSERA_CHROMIUM ?? env.CHROME_PATH
@@ -50,11 +56,27 @@ async function main(): Promise<void> {
   const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
   if (!values['no-browser'] && chromium && hasDisplay) {
     const profile = join(dataDir, 'browser-profile')
-    const child = spawn(chromium, [`--app=${shell.url}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1440,900'], { stdio: 'ignore' })
+    const child = spawn(
+      chromium,
+      [
+        `--app=${shell.url}`,
+        `--user-data-dir=${profile}`,
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--window-size=1440,900',
+      ],
+      { stdio: 'ignore' },
+    )
     child.on('exit', () => void shutdown())
     console.log(`Opened in ${chromium} (app window). Close the window or press Ctrl+C to quit.`)
   } else {
-    console.log(chromium ? 'No display found: open the URL above in a browser. Ctrl+C quits.' : 'No Chromium found: open the URL above in a browser. Ctrl+C quits.')
+    console.log(
+      chromium
+        ? 'No display found: open the URL above in a browser. Ctrl+C quits.'
+        : 'No Chromium found: open the URL above in a browser. Ctrl+C quits.',
+    )
   }
 
   let closing = false

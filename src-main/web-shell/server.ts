@@ -74,7 +74,11 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     try {
       const info = await stat(file)
       if (!info.isFile()) return fail(response, 404, 'Not found')
-      response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': String(info.size), ...headers })
+      response.writeHead(200, {
+        'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'Content-Length': String(info.size),
+        ...headers,
+      })
       createReadStream(file).pipe(response)
     } catch {
       fail(response, 404, 'Not found')
@@ -118,7 +122,10 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', `http://${LOOPBACK_HOST}:${port}`)
     const allowed =
-      url.pathname === '/ws' && hostAllowed(request, port) && originAllowed(request.headers.origin, port) && tokensEqual(token, requestToken(request, url))
+      url.pathname === '/ws' &&
+      hostAllowed(request, port) &&
+      originAllowed(request.headers.origin, port) &&
+      tokensEqual(token, requestToken(request, url))
     if (!allowed) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n')
       socket.destroy()
@@ -157,17 +164,32 @@ function serveSocket(ws: WebSocket, backend: Backend): void {
       if (isBinary) throw new Error('binary frames are not part of the protocol')
       message = JSON.parse(String(data)) as typeof message
     } catch (error) {
-      ws.send(JSON.stringify({ type: 'result', seq: null, ok: false, error: { code: 'invalid_request', message: `Malformed message: ${(error as Error).message}` } }))
+      ws.send(
+        JSON.stringify({
+          type: 'result',
+          seq: null,
+          ok: false,
+          error: { code: 'invalid_request', message: `Malformed message: ${(error as Error).message}` },
+        }),
+      )
       return
     }
     const seq = message.seq
     if (message.type !== 'invoke' || typeof seq !== 'number' || typeof message.channel !== 'string') {
-      ws.send(JSON.stringify({ type: 'result', seq: typeof seq === 'number' ? seq : null, ok: false, error: { code: 'invalid_request', message: 'Expected { type: "invoke", seq, channel, input }.' } }))
+      ws.send(
+        JSON.stringify({
+          type: 'result',
+          seq: typeof seq === 'number' ? seq : null,
+          ok: false,
+          error: { code: 'invalid_request', message: 'Expected { type: "invoke", seq, channel, input }.' },
+        }),
+      )
       return
     }
     backend.invoke(message.channel, message.input).then(
       (value) => ws.readyState === ws.OPEN && ws.send(JSON.stringify({ type: 'result', seq, ok: true, value })),
-      (error: unknown) => ws.readyState === ws.OPEN && ws.send(JSON.stringify({ type: 'result', seq, ok: false, error: toErrorPayload(error) })),
+      (error: unknown) =>
+        ws.readyState === ws.OPEN && ws.send(JSON.stringify({ type: 'result', seq, ok: false, error: toErrorPayload(error) })),
     )
   })
 }

@@ -4,17 +4,7 @@
  * before the backend core sees it.
  */
 import { z } from 'zod'
-import {
-  AppInfo,
-  DirectoryListing,
-  ImagePage,
-  ImageStatus,
-  ImageSummary,
-  ImportIssue,
-  JobInfo,
-  ProjectSummary,
-  RecentProject,
-} from './dto'
+import { AppInfo, DirectoryListing, ImagePage, ImageStatus, ImageSummary, ImportIssue, JobInfo, ProjectSummary, RecentProject } from './dto'
 
 const ImageId = z.number().int().positive()
 const NoInput = z.object({}).strict()

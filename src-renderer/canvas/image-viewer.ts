@@ -119,7 +119,10 @@ export class ImageViewer {
     const point = this.local(event)
     const image = screenToImage(this.camera, point.x, point.y)
     const size = this.image
-    this.cursor = size && image.x >= 0 && image.y >= 0 && image.x < size.width && image.y < size.height ? { x: Math.floor(image.x), y: Math.floor(image.y) } : null
+    this.cursor =
+      size && image.x >= 0 && image.y >= 0 && image.x < size.width && image.y < size.height
+        ? { x: Math.floor(image.x), y: Math.floor(image.y) }
+        : null
   }
 
   private onWheel = (event: WheelEvent): void => {

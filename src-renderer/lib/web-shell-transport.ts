@@ -67,7 +67,8 @@ export class WebShellTransport implements TesseraTransport {
       }
       socket.onclose = () => {
         this.socket = null
-        for (const [, pending] of this.pending) pending.reject(new ApiError('unreachable', 'The connection to the Tessera backend was lost.'))
+        for (const [, pending] of this.pending)
+          pending.reject(new ApiError('unreachable', 'The connection to the Tessera backend was lost.'))
         this.pending.clear()
         if (this.listeners.size > 0) {
           setTimeout(() => void this.connect().catch(() => undefined), this.reconnectDelay)

@@ -4,9 +4,7 @@
  */
 import type { ImagePage, ImageStatus, ImageSummary, ImportIssue } from '../../src-preload/contract/dto'
 import { call } from '../lib/api'
-
-/** Rows fetched per request. */
-export const PAGE_SIZE = 200
+import { PAGE_SIZE } from './page-size'
 
 class ImageCatalog {
   total = $state(0)
@@ -62,7 +60,11 @@ class ImageCatalog {
         const previous = items[position] as ImageSummary
         items[position] = image
         if (previous.status !== image.status) {
-          this.counts = { ...this.counts, [previous.status]: this.counts[previous.status] - 1, [image.status]: this.counts[image.status] + 1 }
+          this.counts = {
+            ...this.counts,
+            [previous.status]: this.counts[previous.status] - 1,
+            [image.status]: this.counts[image.status] + 1,
+          }
         }
         this.version++
       }

@@ -18,7 +18,10 @@ let url: string
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'tessera-launch-'))
-  child = spawn(process.execPath, [resolve('out/main/web-shell.js'), '--no-browser'], { env: { ...process.env, TESSERA_HOME: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] })
+  child = spawn(process.execPath, [resolve('out/main/web-shell.js'), '--no-browser'], {
+    env: { ...process.env, TESSERA_HOME: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   url = await new Promise<string>((resolvePromise, reject) => {
     let output = ''
     const timer = setTimeout(() => reject(new Error(`web shell did not print its URL:\n${output}`)), 60_000)
@@ -58,7 +61,15 @@ describe('first launch', () => {
     await expect.poll(() => page.getByTestId('project-name').innerText(), { timeout: 30_000 }).toContain('Demo project')
     await expect.poll(() => page.getByTestId('image-total').innerText(), { timeout: 60_000 }).toBe('12')
     await expect
-      .poll(() => page.evaluate(() => [...document.querySelectorAll('[data-testid=grid-cell] img')].filter((img) => (img as HTMLImageElement).naturalWidth > 0).length), { timeout: 30_000 })
+      .poll(
+        () =>
+          page.evaluate(
+            () =>
+              [...document.querySelectorAll('[data-testid=grid-cell] img')].filter((img) => (img as HTMLImageElement).naturalWidth > 0)
+                .length,
+          ),
+        { timeout: 30_000 },
+      )
       .toBe(12)
     await screenshot(page, '00-demo-project')
     await page.getByTestId('grid-cell').nth(1).click()

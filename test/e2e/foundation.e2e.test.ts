@@ -35,7 +35,11 @@ afterAll(async () => {
 })
 
 async function waitForJobsIdle(): Promise<void> {
-  await expect.poll(async () => (await app.backend.call('jobs:list', {})).filter((job) => job.state === 'running' || job.state === 'queued').length, { timeout: 60_000 }).toBe(0)
+  await expect
+    .poll(async () => (await app.backend.call('jobs:list', {})).filter((job) => job.state === 'running' || job.state === 'queued').length, {
+      timeout: 60_000,
+    })
+    .toBe(0)
 }
 
 describe('a project from a folder', () => {
@@ -73,7 +77,13 @@ describe('a project from a folder', () => {
     const seen = new Set<string>()
     const grid = page.getByTestId('image-grid')
     for (let step = 0; step < 30; step++) {
-      await expect.poll(() => page.evaluate(() => [...document.querySelectorAll('[data-testid=grid-cell] img')].every((img) => (img as HTMLImageElement).complete))).toBe(true)
+      await expect
+        .poll(() =>
+          page.evaluate(() =>
+            [...document.querySelectorAll('[data-testid=grid-cell] img')].every((img) => (img as HTMLImageElement).complete),
+          ),
+        )
+        .toBe(true)
       const loaded = await page.evaluate(() =>
         [...document.querySelectorAll('[data-testid=grid-cell] img')]
           .filter((img) => (img as HTMLImageElement).naturalWidth > 0)

@@ -122,7 +122,12 @@ export class Backend {
 
   /** A fresh folder name under the data folder for a new project. */
   private newProjectDir(name: string): string {
-    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'project'
+    const slug =
+      name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 40) || 'project'
     const base = join(this.options.dataDir, 'projects')
     for (let n = 1; ; n++) {
       const candidate = join(base, n === 1 ? slug : `${slug}-${n}`)

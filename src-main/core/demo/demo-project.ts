@@ -12,8 +12,18 @@ import { generateScene } from './synthetic-scene'
 
 /** (width, height) of each demo scene: landscape, portrait and square, as real folders mix them. */
 export const DEMO_SCENE_SIZES: readonly [number, number][] = [
-  [1500, 1000], [1000, 1500], [1200, 900], [900, 900], [1600, 900], [1500, 1000],
-  [1024, 768], [1400, 1050], [800, 1200], [1500, 1000], [1280, 720], [1100, 1100],
+  [1500, 1000],
+  [1000, 1500],
+  [1200, 900],
+  [900, 900],
+  [1600, 900],
+  [1500, 1000],
+  [1024, 768],
+  [1400, 1050],
+  [800, 1200],
+  [1500, 1000],
+  [1280, 720],
+  [1100, 1100],
 ]
 
 export const DEMO_GROUND_TRUTH_FILE = 'ground-truth.json'
@@ -23,11 +33,26 @@ export async function ensureDemoImages(imageDir: string): Promise<string> {
   const truthFile = join(imageDir, DEMO_GROUND_TRUTH_FILE)
   if (existsSync(truthFile)) return imageDir
   await mkdir(imageDir, { recursive: true })
-  const truth: Record<string, { width: number; height: number; objects: { id: number; kind: string; parentId: number | null; area: number; segmentation: { size: [number, number]; counts: string } }[] }> = {}
+  const truth: Record<
+    string,
+    {
+      width: number
+      height: number
+      objects: {
+        id: number
+        kind: string
+        parentId: number | null
+        area: number
+        segmentation: { size: [number, number]; counts: string }
+      }[]
+    }
+  > = {}
   for (const [index, [width, height]] of DEMO_SCENE_SIZES.entries()) {
     const scene = generateScene(1000 + index, width, height, 7 + (index % 4))
     const fileName = `scene-${String(index + 1).padStart(2, '0')}.jpg`
-    const jpeg = await sharp(scene.rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 94 }).toBuffer()
+    const jpeg = await sharp(scene.rgb, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: 94 })
+      .toBuffer()
     await writeFileAtomic(join(imageDir, fileName), jpeg)
     truth[fileName] = {
       width,

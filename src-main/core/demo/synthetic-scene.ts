@@ -39,8 +39,18 @@ interface Shape {
 
 /** Colours far apart in hue and value, so every object differs clearly from its neighbours. */
 const PALETTE: [number, number, number][] = [
-  [220, 60, 50], [40, 120, 220], [240, 190, 40], [60, 170, 90], [160, 70, 200], [250, 130, 30],
-  [30, 190, 200], [230, 90, 170], [120, 80, 40], [240, 240, 235], [25, 30, 45], [150, 200, 60],
+  [220, 60, 50],
+  [40, 120, 220],
+  [240, 190, 40],
+  [60, 170, 90],
+  [160, 70, 200],
+  [250, 130, 30],
+  [30, 190, 200],
+  [230, 90, 170],
+  [120, 80, 40],
+  [240, 240, 235],
+  [25, 30, 45],
+  [150, 200, 60],
 ]
 
 function inside(shape: Shape, x: number, y: number): boolean {
@@ -102,7 +112,8 @@ export function generateScene(seed: number, width: number, height: number, objec
   for (let i = 0; i < pixels; i++) {
     const x = i % width
     const y = (i / width) | 0
-    const shade = 0.75 + 0.35 * (coarse[i] as number) + 0.12 * (fine[i] as number) + 0.04 * Math.sin((x + y) / stripePeriod) + (0.15 * y) / height
+    const shade =
+      0.75 + 0.35 * (coarse[i] as number) + 0.12 * (fine[i] as number) + 0.04 * Math.sin((x + y) / stripePeriod) + (0.15 * y) / height
     for (let c = 0; c < 3; c++) rgb[i * 3 + c] = Math.max(0, Math.min(255, Math.round((base[c] as number) * shade)))
   }
 

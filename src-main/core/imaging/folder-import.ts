@@ -109,7 +109,14 @@ export async function importImageFolder(db: ProjectDb, options: ImportOptions): 
     for (const move of plan.moved) repository.parkPath(move.id)
     for (const move of plan.moved) {
       repository.move(move.id, move.file.relPath, move.file.size, move.file.mtimeMs, now)
-      repository.recordEvent({ at: now, actor: SYSTEM_ACTOR, kind: 'image:moved', entityId: move.id, before: { relPath: move.fromPath }, after: { relPath: move.file.relPath } })
+      repository.recordEvent({
+        at: now,
+        actor: SYSTEM_ACTOR,
+        kind: 'image:moved',
+        entityId: move.id,
+        before: { relPath: move.fromPath },
+        after: { relPath: move.file.relPath },
+      })
     }
     for (const entry of plan.unchanged) {
       const row = knownById.get(entry.id)
@@ -129,7 +136,8 @@ export async function importImageFolder(db: ProjectDb, options: ImportOptions): 
 
   // Phase 3: decode new and changed files, plus known files whose cache was deleted.
   const refresh = [...plan.unchanged, ...plan.moved].filter((entry) => cacheMissing(entry.file))
-  type DecodeTask = { kind: 'added'; file: HashedFile } | { kind: 'changed'; id: number; file: HashedFile } | { kind: 'refresh'; file: HashedFile }
+  type DecodeTask =
+    { kind: 'added'; file: HashedFile } | { kind: 'changed'; id: number; file: HashedFile } | { kind: 'refresh'; file: HashedFile }
   const tasks: DecodeTask[] = [
     ...plan.added.map((file) => ({ kind: 'added' as const, file })),
     ...plan.changed.map((entry) => ({ kind: 'changed' as const, id: entry.id, file: entry.file })),
@@ -173,7 +181,14 @@ export async function importImageFolder(db: ProjectDb, options: ImportOptions): 
         } else if (task.kind === 'changed') {
           const before = repository.get(task.id)
           repository.replaceContent(task.id, content, at)
-          repository.recordEvent({ at, actor: SYSTEM_ACTOR, kind: 'image:changed', entityId: task.id, before: { contentHash: before?.content_hash }, after: { contentHash: image.contentHash } })
+          repository.recordEvent({
+            at,
+            actor: SYSTEM_ACTOR,
+            kind: 'image:changed',
+            entityId: task.id,
+            before: { contentHash: before?.content_hash },
+            after: { contentHash: image.contentHash },
+          })
           summary.changed++
         }
         repository.clearIssue(task.file.relPath)

@@ -98,14 +98,18 @@ export function planRescan(known: readonly KnownImage[], files: readonly ListedF
       settled.add(image.id)
     }
   }
-  // 3. Same path, new content that no other row owns: changed in place.
+  // 3. Same path, new content that no other row owns: changed in place. Content hashes are
+  // unique per project, so when several rows were overwritten with the same new picture only the
+  // first takes it; the others go missing and their files are reported as duplicates.
+  const changedHashes = new Set<string>()
   for (const image of known) {
     if (settled.has(image.id)) continue
     const file = fileByPath.get(image.relPath)
-    if (file && !claimed.has(file.relPath) && !rowByHash.has(file.contentHash)) {
+    if (file && !claimed.has(file.relPath) && !rowByHash.has(file.contentHash) && !changedHashes.has(file.contentHash)) {
       plan.changed.push({ id: image.id, file })
       claimed.add(file.relPath)
       settled.add(image.id)
+      changedHashes.add(file.contentHash)
     }
   }
   // 4. Rows left over: their content is gone.

@@ -59,13 +59,25 @@ export class JobRunner {
   /** Jobs that were queued or running when the app last stopped; marks them interrupted. */
   takeInterrupted(): { kind: JobKind; label: string; params: Record<string, unknown> }[] {
     const rows = this.db.prepare("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at").all() as JobRow[]
-    this.db.prepare("UPDATE jobs SET state = 'interrupted', updated_at = ? WHERE state IN ('queued', 'running')").run(new Date().toISOString())
+    this.db
+      .prepare("UPDATE jobs SET state = 'interrupted', updated_at = ? WHERE state IN ('queued', 'running')")
+      .run(new Date().toISOString())
     return rows.map((row) => ({ kind: row.kind, label: row.label, params: JSON.parse(row.params) as Record<string, unknown> }))
   }
 
   start(spec: JobSpec): JobInfo {
     if (this.closed) throw new AppError('conflict', 'The project is closing; the job was not started.')
-    const info: JobInfo = { id: randomUUID(), kind: spec.kind, label: spec.label, state: 'queued', done: 0, total: 0, etaSeconds: null, error: null, result: null }
+    const info: JobInfo = {
+      id: randomUUID(),
+      kind: spec.kind,
+      label: spec.label,
+      state: 'queued',
+      done: 0,
+      total: 0,
+      etaSeconds: null,
+      error: null,
+      result: null,
+    }
     let resolve!: (value: JobInfo) => void
     const finished = new Promise<JobInfo>((r) => (resolve = r))
     const job: LiveJob = { info, spec, controller: new AbortController(), startedAt: 0, lastEmit: 0, finished, resolve }
@@ -155,6 +167,14 @@ export class JobRunner {
   private persist(job: LiveJob): void {
     this.db
       .prepare('UPDATE jobs SET state = ?, done = ?, total = ?, error = ?, result = ?, updated_at = ? WHERE id = ?')
-      .run(job.info.state, job.info.done, job.info.total, job.info.error, job.info.result ? JSON.stringify(job.info.result) : null, new Date().toISOString(), job.info.id)
+      .run(
+        job.info.state,
+        job.info.done,
+        job.info.total,
+        job.info.error,
+        job.info.result ? JSON.stringify(job.info.result) : null,
+        new Date().toISOString(),
+        job.info.id,
+      )
   }
 }

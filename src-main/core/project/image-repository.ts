@@ -81,9 +81,7 @@ export class ImageRepository {
       issues: db.prepare('SELECT rel_path AS relPath, reason, at FROM import_issues ORDER BY rel_path'),
       putIssue: db.prepare('INSERT OR REPLACE INTO import_issues (rel_path, reason, at) VALUES (?, ?, ?)'),
       clearIssue: db.prepare('DELETE FROM import_issues WHERE rel_path = ?'),
-      event: db.prepare(
-        'INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
+      event: db.prepare('INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     }
   }
 
@@ -96,9 +94,7 @@ export class ImageRepository {
   }
 
   page(offset: number, limit: number, status?: ImageStatus): ImageRow[] {
-    return (
-      status ? this.statements.pageByStatus.all(status, limit, offset) : this.statements.page.all(limit, offset)
-    ) as ImageRow[]
+    return (status ? this.statements.pageByStatus.all(status, limit, offset) : this.statements.page.all(limit, offset)) as ImageRow[]
   }
 
   count(): number {

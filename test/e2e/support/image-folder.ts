@@ -22,7 +22,9 @@ export async function makeImageFolder(dir: string, count: number): Promise<strin
 
 /** Three kinds of bad file: truncated JPEG, empty file, text named as an image. */
 export async function addCorruptFiles(dir: string): Promise<string[]> {
-  const good = await sharp({ create: { width: 200, height: 150, channels: 3, background: '#884422' } }).jpeg().toBuffer()
+  const good = await sharp({ create: { width: 200, height: 150, channels: 3, background: '#884422' } })
+    .jpeg()
+    .toBuffer()
   await writeFile(join(dir, 'broken-truncated.jpg'), good.subarray(0, Math.floor(good.length / 3)))
   await writeFile(join(dir, 'broken-empty.png'), Buffer.alloc(0))
   await writeFile(join(dir, 'broken-text.webp'), 'this is not an image\n')
