@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 // browser and a backend, and the machine has two cores.
 export default defineConfig({
   test: {
-    include: ['test/e2e/**/*.e2e.test.ts'],
+    include: ['test/e2e/**/*.e2e.test.ts', 'test/electron/**/*.test.ts'],
     environment: 'node',
     testTimeout: 180_000,
     hookTimeout: 120_000,

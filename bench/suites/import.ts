@@ -19,9 +19,16 @@ const HEIGHT = 1000
 const BASE_SCENES = 20
 const ROWS_100K = 100_000
 
-async function writeImages(dir: string): Promise<void> {
+/** Images larger than the annotation size, so every one is decoded, resized and re-encoded. */
+const RESIZED_COUNT = Math.max(1, Math.round(IMAGE_COUNT / 5))
+const RESIZED_WIDTH = 2250
+const RESIZED_HEIGHT = 1500
+
+async function writeImages(dir: string, count: number, width: number, height: number): Promise<void> {
+  const WIDTH = width
+  const HEIGHT = height
   const bases = Array.from({ length: BASE_SCENES }, (_, index) => generateScene(9000 + index, WIDTH, HEIGHT, 8).rgb)
-  for (let index = 0; index < IMAGE_COUNT; index++) {
+  for (let index = 0; index < count; index++) {
     const rgb = Buffer.from(bases[index % BASE_SCENES] as Uint8Array)
     // A unique 8×8 stamp per file so every image has its own content hash.
     for (let bit = 0; bit < 16; bit++) {
@@ -43,7 +50,7 @@ export const importSuite: BenchSuite = async () => {
     const imageDir = join(work, 'images')
     await import('node:fs/promises').then((fs) => fs.mkdir(imageDir))
     process.stderr.write(`writing ${IMAGE_COUNT} ${WIDTH}×${HEIGHT} JPEGs…\n`)
-    await writeImages(imageDir)
+    await writeImages(imageDir, IMAGE_COUNT, WIDTH, HEIGHT)
 
     const session = await ProjectSession.create({ projectDir: join(work, 'project'), name: 'bench', imageRoot: imageDir }, () => undefined)
     const started = performance.now()
@@ -58,6 +65,18 @@ export const importSuite: BenchSuite = async () => {
     await importImageFolder(session.db, { imageRoot: imageDir, annotationMaxSide: 1500, paths: projectPaths(join(work, 'project')) })
     const rescanMs = performance.now() - rescanStarted
     await session.close()
+
+    // Larger originals: the full decode → resize → re-encode path.
+    const largeDir = join(work, 'large')
+    await import('node:fs/promises').then((fs) => fs.mkdir(largeDir))
+    process.stderr.write(`writing ${RESIZED_COUNT} ${RESIZED_WIDTH}×${RESIZED_HEIGHT} JPEGs…\n`)
+    await writeImages(largeDir, RESIZED_COUNT, RESIZED_WIDTH, RESIZED_HEIGHT)
+    const large = await ProjectSession.create({ projectDir: join(work, 'large-project'), name: 'large', imageRoot: largeDir }, () => undefined)
+    const largeStarted = performance.now()
+    const largeSummary = await importImageFolder(large.db, { imageRoot: largeDir, annotationMaxSide: 1500, paths: projectPaths(join(work, 'large-project')) })
+    const largeSeconds = (performance.now() - largeStarted) / 1000
+    if (largeSummary.added !== RESIZED_COUNT) throw new Error(`imported ${largeSummary.added} of ${RESIZED_COUNT} large images`)
+    await large.close()
 
     // A synthetic 100,000-image project: rows only (no pixels needed to time open + first page).
     const bigDir = join(work, 'big')
@@ -106,6 +125,7 @@ export const importSuite: BenchSuite = async () => {
           note: 'hash + decode + resize + annotation copy + thumbnail + insert',
         },
         { metric: 'import wall time', value: round(importSeconds), unit: 's' },
+        { metric: 'import throughput, resized', value: round(RESIZED_COUNT / largeSeconds), unit: 'images/s', note: `${RESIZED_COUNT} × ${RESIZED_WIDTH}×${RESIZED_HEIGHT} → 1500×1000 (full decode, resize, re-encode)` },
         { metric: 'rescan, nothing changed', value: round(rescanMs), unit: 'ms', note: `${IMAGE_COUNT} files, size+mtime check` },
         { metric: 'open 100k-image project', value: round(openMs), unit: 'ms', note: 'open + migrate check + summary' },
         { metric: 'grid first page (200 rows)', value: round(firstPageMs), unit: 'ms' },
@@ -115,6 +135,7 @@ export const importSuite: BenchSuite = async () => {
       json: {
         import_images_per_s: round(imagesPerSecond),
         import_wall_s: round(importSeconds),
+        import_resized_images_per_s: round(RESIZED_COUNT / largeSeconds),
         rescan_unchanged_ms: round(rescanMs),
         open_100k_ms: round(openMs),
         grid_first_page_ms: round(firstPageMs),

@@ -10,13 +10,24 @@ class ImageCatalog {
   total = $state(0)
   counts = $state<Record<ImageStatus, number>>({ todo: 0, in_progress: 0, done: 0, skipped: 0 })
   issues = $state.raw<ImportIssue[]>([])
+  /** Only images with this status are listed; null lists all. */
+  filter = $state<ImageStatus | null>(null)
   /** Bumped whenever cached pages change, so views re-read them. */
   version = $state(0)
   private pages = new Map<number, ImageSummary[]>()
   private inflight = new Map<number, Promise<void>>()
   private generation = 0
 
+  async setFilter(status: ImageStatus | null): Promise<void> {
+    this.filter = status
+    this.pages.clear()
+    this.generation++
+    this.version++
+    await this.loadPage(0)
+  }
+
   async reset(): Promise<void> {
+    this.filter = null
     this.pages.clear()
     this.inflight.clear()
     this.generation++
@@ -73,7 +84,8 @@ class ImageCatalog {
 
   private loadPage(page: number): Promise<void> {
     const generation = this.generation
-    const request = call('images:list', { offset: page * PAGE_SIZE, limit: PAGE_SIZE }).then((result: ImagePage) => {
+    const status = this.filter ?? undefined
+    const request = call('images:list', { offset: page * PAGE_SIZE, limit: PAGE_SIZE, status }).then((result: ImagePage) => {
       if (generation !== this.generation && this.pages.has(page)) return
       this.pages.set(page, result.items)
       this.total = result.total

@@ -122,6 +122,17 @@ describe('a project from a folder', () => {
     await expect.poll(async () => (await app.backend.call('images:list', { offset: 0, limit: 1 })).items[0]?.status).toBe('done')
   })
 
+  it('filters the grid by status', async () => {
+    await page.keyboard.press('Escape')
+    await page.getByTestId('filter-done').click()
+    await expect.poll(() => page.getByTestId('grid-cell').count()).toBe(1)
+    expect(await page.getByTestId('grid-cell').getAttribute('title')).toBe('img-000.jpg')
+    await page.getByTestId('filter-todo').click()
+    await expect.poll(() => page.locator('[data-testid=grid-cell][title="img-000.jpg"]').count()).toBe(0)
+    await page.getByTestId('filter-all').click()
+    await expect.poll(() => page.locator('[data-testid=grid-cell][title="img-000.jpg"]').count()).toBe(1)
+  })
+
   it('keeps the identity of moved and renamed files on rescan', async () => {
     const before = await app.backend.call('images:list', { offset: 0, limit: 100 })
     const a = before.items.find((image) => image.relPath === 'img-001.jpg')!
@@ -129,7 +140,6 @@ describe('a project from a folder', () => {
     await mkdir(join(folder, 'moved'), { recursive: true })
     await rename(join(folder, 'img-001.jpg'), join(folder, 'moved', 'renamed-001.jpg'))
     await rename(join(folder, 'img-002.jpg'), join(folder, 'img-002-renamed.jpg'))
-    await page.keyboard.press('Escape')
     await page.getByTestId('rescan').click()
     await waitForJobsIdle()
     const after = await app.backend.call('images:list', { offset: 0, limit: 100 })

@@ -60,17 +60,27 @@ function toKnown(row: ImageRow): KnownImage {
   }
 }
 
-/** Runs `task` over `items` with at most `limit` in flight, stopping early when aborted. */
+/**
+ * Runs `task` over `items` with at most `limit` in flight, stopping early when aborted or when a
+ * task fails. Settles only after every started task has finished, so no write of this import
+ * lands after its job has been reported cancelled or failed.
+ */
 async function forEachLimited<T>(items: readonly T[], limit: number, signal: AbortSignal | undefined, task: (item: T) => Promise<void>) {
   let next = 0
+  let failure: { error: unknown } | null = null
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      signal?.throwIfAborted()
-      const item = items[next++] as T
-      await task(item)
+    while (next < items.length && !failure) {
+      try {
+        signal?.throwIfAborted()
+        const item = items[next++] as T
+        await task(item)
+      } catch (error) {
+        failure ??= { error }
+      }
     }
   })
   await Promise.all(lanes)
+  if (failure) throw (failure as { error: unknown }).error
 }
 
 export async function importImageFolder(db: ProjectDb, options: ImportOptions): Promise<ScanSummary> {
@@ -105,7 +115,13 @@ export async function importImageFolder(db: ProjectDb, options: ImportOptions): 
   const now = new Date().toISOString()
   const cacheMissing = (file: HashedFile) =>
     !existsSync(thumbnailPath(paths, file.contentHash)) || !existsSync(annotationCopyPath(paths, file.contentHash))
+  // Rows that stay behind (missing) give up a path that a moved or new file now takes, e.g. after
+  // `mv b.jpg a.jpg`: rel_path is UNIQUE.
+  const decided = new Set([...plan.unchanged, ...plan.moved, ...plan.changed].map((entry) => entry.id))
+  const takenPaths = new Set([...plan.moved.map((move) => move.file.relPath), ...plan.added.map((file) => file.relPath)])
+  const displaced = known.filter((image) => !decided.has(image.id) && takenPaths.has(image.relPath))
   db.transaction(() => {
+    for (const image of displaced) repository.parkPath(image.id)
     for (const move of plan.moved) repository.parkPath(move.id)
     for (const move of plan.moved) {
       repository.move(move.id, move.file.relPath, move.file.size, move.file.mtimeMs, now)
@@ -118,6 +134,7 @@ export async function importImageFolder(db: ProjectDb, options: ImportOptions): 
         after: { relPath: move.file.relPath },
       })
     }
+    for (const entry of [...plan.moved, ...plan.unchanged]) repository.clearIssue(entry.file.relPath) // e.g. a former duplicate
     for (const entry of plan.unchanged) {
       const row = knownById.get(entry.id)
       if (entry.restored || row?.fileSize !== entry.file.size || row.fileMtimeMs !== entry.file.mtimeMs) {

@@ -77,7 +77,8 @@ export class ImageRepository {
       touch: db.prepare('UPDATE images SET file_size = ?, file_mtime_ms = ?, missing = 0, updated_at = ? WHERE id = ?'),
       setMissing: db.prepare('UPDATE images SET missing = ?, updated_at = ? WHERE id = ?'),
       setStatus: db.prepare('UPDATE images SET status = ?, updated_at = ? WHERE id = ?'),
-      parkPath: db.prepare("UPDATE images SET rel_path = '/parked/' || id WHERE id = ?"), // relative paths never start with /
+      // Relative paths never start with '/'; the old name stays readable for a row left missing.
+      parkPath: db.prepare("UPDATE images SET rel_path = '/parked/' || id || '/' || rel_path WHERE id = ?"),
       issues: db.prepare('SELECT rel_path AS relPath, reason, at FROM import_issues ORDER BY rel_path'),
       putIssue: db.prepare('INSERT OR REPLACE INTO import_issues (rel_path, reason, at) VALUES (?, ?, ?)'),
       clearIssue: db.prepare('DELETE FROM import_issues WHERE rel_path = ?'),
@@ -124,7 +125,10 @@ export class ImageRepository {
     this.statements.move.run(relPath, fileSize, fileMtimeMs, now, id)
   }
 
-  /** Frees a row's path (UNIQUE) while several moves in one transaction swap paths between rows. */
+  /**
+   * Frees a row's path (UNIQUE) while several moves in one transaction swap paths between rows, or
+   * when a missing row's path is taken by another file.
+   */
   parkPath(id: number): void {
     this.statements.parkPath.run(id)
   }
