@@ -10,6 +10,7 @@ export default defineConfig({
           // Electron entry, and the same backend as a plain-Node program (web shell).
           index: resolve('src-main/index.ts'),
           'web-shell': resolve('src-main/web-shell/launch.ts'),
+          cli: resolve('src-main/cli/tessera.ts'),
         },
       },
     },

@@ -19,3 +19,4 @@ export {
 export type { CompressedRle, Rle } from './coco-rle'
 export { boxIouXyxy, cocoBboxIou } from './box'
 export type { BboxXywh, BoxXyxy } from './box'
+export { rleFromPolygon, rleFromPolygons } from './polygon'
