@@ -4,7 +4,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
 
 export const TOKEN_COOKIE = 'tessera_token'
 export const LOOPBACK_HOST = '127.0.0.1'
@@ -54,6 +54,6 @@ export function resolveInside(root: string, relativePath: string): string | null
   if (relativePath.includes('\0')) return null
   const target = resolve(root, '.' + '/' + relativePath)
   const rel = relative(root, target)
-  if (rel.startsWith('..') || isAbsolute(rel)) return null
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return null // (a file may be named '..x')
   return target
 }

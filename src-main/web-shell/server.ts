@@ -79,7 +79,9 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
         'Content-Length': String(info.size),
         ...headers,
       })
-      createReadStream(file).pipe(response)
+      createReadStream(file)
+        .on('error', () => response.destroy()) // e.g. deleted between stat and read
+        .pipe(response)
     } catch {
       fail(response, 404, 'Not found')
     }
@@ -93,7 +95,12 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     if (!tokensEqual(token, requestToken(request, url))) {
       return fail(response, 401, 'This Tessera web shell needs the token printed when it started (open the full URL it printed).')
     }
-    const path = decodeURIComponent(url.pathname)
+    let path: string
+    try {
+      path = decodeURIComponent(url.pathname)
+    } catch {
+      return fail(response, 400, 'Bad path') // malformed percent-encoding
+    }
     if (path === '/' || path === '/index.html') {
       const file = resolveInside(rendererDir, 'index.html') as string
       return sendFile(response, file, {
@@ -162,7 +169,11 @@ function serveSocket(ws: WebSocket, backend: Backend): void {
     let message: { type?: unknown; seq?: unknown; channel?: unknown; input?: unknown }
     try {
       if (isBinary) throw new Error('binary frames are not part of the protocol')
-      message = JSON.parse(String(data)) as typeof message
+      const parsed: unknown = JSON.parse(String(data))
+      // `null` or an array is valid JSON but no message; reading fields off null would throw here
+      // and take the whole server down.
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('expected a JSON object')
+      message = parsed as typeof message
     } catch (error) {
       ws.send(
         JSON.stringify({

@@ -103,11 +103,19 @@ export async function writeFiles(root: string, files: Record<string, Uint8Array 
 }
 
 /** Writes `count` distinct small JPEGs named `prefix-NN.jpg` below `root`; returns their names. */
-export async function writeJpegSeries(root: string, count: number, options: { prefix?: string; width?: number; height?: number; firstSeed?: number } = {}): Promise<string[]> {
+export async function writeJpegSeries(
+  root: string,
+  count: number,
+  options: { prefix?: string; width?: number; height?: number; firstSeed?: number } = {},
+): Promise<string[]> {
   const names: string[] = []
   for (let n = 0; n < count; n++) {
     const name = `${options.prefix ?? 'img'}-${String(n + 1).padStart(2, '0')}.jpg`
-    const bytes = await encodePicture('jpeg', { width: options.width ?? 64, height: options.height ?? 48, seed: (options.firstSeed ?? 1) + n })
+    const bytes = await encodePicture('jpeg', {
+      width: options.width ?? 64,
+      height: options.height ?? 48,
+      seed: (options.firstSeed ?? 1) + n,
+    })
     await writeFiles(root, { [name]: bytes })
     names.push(name)
   }

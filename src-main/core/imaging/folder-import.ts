@@ -7,7 +7,7 @@
 import { createReadStream, existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
-import { join } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import type { ScanSummary } from '../../../src-preload/contract/dto'
 import { writeFileAtomic } from '../app/atomic-write'
 import type { ProjectPaths } from '../app/app-paths'
@@ -86,7 +86,10 @@ async function forEachLimited<T>(items: readonly T[], limit: number, signal: Abo
 export async function importImageFolder(db: ProjectDb, options: ImportOptions): Promise<ScanSummary> {
   const { paths, signal } = options
   const repository = new ImageRepository(db)
-  const files = await scanImageFolder(options.imageRoot, signal)
+  // A project folder below its own image folder (say the home folder was picked as image root and
+  // the data folder is not hidden): its cache must never come back as images, rescan after rescan.
+  const ownFolder = resolve(paths.projectDir) + sep
+  const files = (await scanImageFolder(options.imageRoot, signal)).filter((file) => !resolve(file.absPath).startsWith(ownFolder))
   const absByPath = new Map<string, ScannedFile>(files.map((file) => [file.relPath, file]))
   const known = repository.all().map(toKnown)
   const knownById = new Map(known.map((image) => [image.id, image]))

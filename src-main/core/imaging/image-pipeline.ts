@@ -72,7 +72,9 @@ export async function processImageBytes(bytes: Buffer, annotationMaxSide: number
     const height = swapsAxes ? meta.width : meta.height
     const annotation = fitWithin(width, height, annotationMaxSide)
     const thumbSize = fitWithin(annotation.width, annotation.height, THUMBNAIL_MAX_SIDE)
-    if (meta.format === 'jpeg' && orientation === 1 && annotation.width === width && annotation.height === height) {
+    // (Only for 3-channel sRGB files: a CMYK or grey JPEG still needs converting like every other copy.)
+    const upright = meta.format === 'jpeg' && meta.space === 'srgb' && meta.channels === 3 && orientation === 1
+    if (upright && annotation.width === width && annotation.height === height) {
       // Already an upright JPEG at annotation size: the original bytes are the annotation copy
       // (no generation loss), and the thumbnail decodes at reduced scale (JPEG shrink-on-load).
       const thumbnailJpeg = await input
@@ -81,7 +83,16 @@ export async function processImageBytes(bytes: Buffer, annotationMaxSide: number
         .toColourspace('srgb')
         .jpeg({ quality: THUMBNAIL_JPEG_QUALITY })
         .toBuffer()
-      return { contentHash, width, height, orientation, annotationWidth: width, annotationHeight: height, annotationJpeg: bytes, thumbnailJpeg }
+      return {
+        contentHash,
+        width,
+        height,
+        orientation,
+        annotationWidth: width,
+        annotationHeight: height,
+        annotationJpeg: bytes,
+        thumbnailJpeg,
+      }
     }
     const { data, info } = await input
       .rotate() // applies EXIF orientation
@@ -107,7 +118,7 @@ export async function processImageBytes(bytes: Buffer, annotationMaxSide: number
     }
   } catch (error) {
     if (error instanceof ImageDecodeError) throw error
-    throw new ImageDecodeError(describeSharpError((error as Error).message))
+    throw new ImageDecodeError(endsEarly(bytes) ? TRUNCATED : describeSharpError((error as Error).message))
   }
 }
 
@@ -138,10 +149,25 @@ function openWithSharp(bytes: Buffer): Sharp {
   return sharp(data, { raw: { width, height: Math.abs(height), channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS })
 }
 
+const TRUNCATED = 'the image data is cut off or corrupt (truncated file?)'
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+
+/**
+ * A JPEG without its end-of-image marker, or a PNG without its IEND chunk, was cut off. Checked on
+ * the bytes because libvips' error text is process-wide: with several decodes in flight a failed
+ * one may only say "Unknown error".
+ */
+function endsEarly(bytes: Buffer): boolean {
+  const n = bytes.length
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return !(bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9)
+  if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return bytes.subarray(n - 12, n - 8).toString('latin1') !== 'IEND'
+  return false
+}
+
 /** libvips repeats itself across lines; people need one specific sentence. */
 function describeSharpError(message: string): string {
   if (/unsupported image format/i.test(message)) return 'not an image in a format Tessera reads (jpg, png, webp, bmp, tiff)'
-  if (/premature end|truncated|unexpected end|corrupt/i.test(message)) return 'the image data is cut off or corrupt (truncated file?)'
+  if (/premature end|truncated|unexpected end|corrupt/i.test(message)) return TRUNCATED
   if (/pixel limit/i.test(message)) return 'the image is larger than 268 megapixels'
   const firstLine = message.split('\n')[0]?.slice(0, 200) ?? message
   return `the image cannot be decoded: ${firstLine}`

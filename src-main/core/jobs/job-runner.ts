@@ -86,7 +86,7 @@ export class JobRunner {
     this.db
       .prepare('INSERT INTO jobs (id, kind, label, state, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(info.id, info.kind, info.label, info.state, JSON.stringify(spec.params), now, now)
-    this.emit({ ...info })
+    this.notify({ ...info })
     this.queue = this.queue.then(() => this.execute(job))
     return { ...info }
   }
@@ -122,13 +122,13 @@ export class JobRunner {
     if (job.info.state !== 'queued') return
     job.info.state = 'running'
     job.startedAt = Date.now()
-    this.persist(job)
-    this.emit({ ...job.info })
     const context: JobContext = {
       signal: job.controller.signal,
       progress: (done, total) => this.progress(job, done, total),
     }
     try {
+      this.persist(job)
+      this.notify({ ...job.info })
       const result = await job.spec.run(context)
       if (job.controller.signal.aborted) this.finish(job, 'cancelled', null, result)
       else this.finish(job, 'done', null, result)
@@ -146,7 +146,7 @@ export class JobRunner {
     const now = Date.now()
     if (now - job.lastEmit >= PROGRESS_INTERVAL_MS || done === total) {
       job.lastEmit = now
-      this.emit({ ...job.info })
+      this.notify({ ...job.info })
     }
   }
 
@@ -160,8 +160,17 @@ export class JobRunner {
     } catch {
       // the database may already be closed when the app is quitting; the job is reported anyway
     }
-    this.emit({ ...job.info })
+    this.notify({ ...job.info })
     job.resolve({ ...job.info })
+  }
+
+  /** A broken listener must not stop the job, or every job queued after it. */
+  private notify(info: JobInfo): void {
+    try {
+      this.emit(info)
+    } catch {
+      // the listener's own problem; the job's state is persisted regardless
+    }
   }
 
   private persist(job: LiveJob): void {

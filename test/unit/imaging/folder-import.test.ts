@@ -43,7 +43,11 @@ describe('importImageFolder', () => {
     return row
   }
   const events = (kind: string) =>
-    db.prepare('SELECT entity_id AS id, before, after FROM events WHERE kind = ? ORDER BY id').all(kind) as { id: number | null; before: string | null; after: string | null }[]
+    db.prepare('SELECT entity_id AS id, before, after FROM events WHERE kind = ? ORDER BY id').all(kind) as {
+      id: number | null
+      before: string | null
+      after: string | null
+    }[]
 
   async function writeMixedFolder(): Promise<void> {
     await writeFiles(imageRoot, {
@@ -160,9 +164,9 @@ describe('importImageFolder', () => {
     expect(now.content_hash).not.toBe(old.content_hash)
     expect([now.width, now.height]).toEqual([90, 30])
     expect(existsSync(thumbnailPath(paths, now.content_hash))).toBe(true)
-    expect(events('image:changed').map((e) => [e.id, JSON.parse(e.before ?? '{}').contentHash, JSON.parse(e.after ?? '{}').contentHash])).toEqual([
-      [old.id, old.content_hash, now.content_hash],
-    ])
+    expect(
+      events('image:changed').map((e) => [e.id, JSON.parse(e.before ?? '{}').contentHash, JSON.parse(e.after ?? '{}').contentHash]),
+    ).toEqual([[old.id, old.content_hash, now.content_hash]])
   })
 
   it('moves a row onto the path of a file it replaced (mv b.jpg a.jpg)', async () => {
@@ -185,7 +189,9 @@ describe('importImageFolder', () => {
     await writeJpegSeries(imageRoot, 1, { prefix: 'orig' })
     await copyFile(join(imageRoot, 'orig-01.jpg'), join(imageRoot, 'zz-copy.jpg'))
     expect(await run()).toMatchObject({ added: 1, duplicates: 1 })
-    expect(images.issues()).toEqual([expect.objectContaining({ relPath: 'zz-copy.jpg', reason: expect.stringContaining('orig-01.jpg') as unknown })])
+    expect(images.issues()).toEqual([
+      expect.objectContaining({ relPath: 'zz-copy.jpg', reason: expect.stringContaining('orig-01.jpg') as unknown }),
+    ])
     const original = rowAt('orig-01.jpg')
 
     await rm(join(imageRoot, 'orig-01.jpg'))
@@ -259,6 +265,19 @@ describe('importImageFolder', () => {
     expect((error as AppError).code).toBe('folder_missing')
     expect(images.all().map((row) => row.missing)).toEqual([0, 0])
     expect(events('image:missing')).toEqual([])
+  })
+
+  it('never imports its own cache when the project folder lies inside the image folder', async () => {
+    db.close()
+    paths = projectPaths(join(imageRoot, 'Library', 'Tessera', 'projects', 'p'))
+    await mkdir(paths.projectDir, { recursive: true })
+    db = openProjectDb(paths.database, { create: true })
+    images = new ImageRepository(db)
+    await writeJpegSeries(imageRoot, 2)
+
+    expect(await run()).toMatchObject({ added: 2 })
+    expect(await run()).toMatchObject({ added: 0, unchanged: 2, duplicates: 0 })
+    expect([...byPath().keys()].sort()).toEqual(['img-01.jpg', 'img-02.jpg'])
   })
 
   it('stops with not_a_folder when the image root is a file', async () => {

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fitWithin, ImageDecodeError, processImageBytes, processImageFile, THUMBNAIL_MAX_SIDE } from '../../../src-main/core/imaging/image-pipeline'
+import {
+  fitWithin,
+  ImageDecodeError,
+  processImageBytes,
+  processImageFile,
+  THUMBNAIL_MAX_SIDE,
+} from '../../../src-main/core/imaging/image-pipeline'
 import { encodePicture, makeTempDir, orientedJpeg, truncatedJpeg, writeFiles, type ImageFormat } from '../../support/make-images'
 
 async function rawOf(jpeg: Buffer) {
@@ -72,6 +78,20 @@ describe('processImageBytes', () => {
     expect((await sharp(image.thumbnailJpeg).metadata()).width).toBe(64)
   })
 
+  it('uses an upright JPEG that already fits as its own annotation copy, byte for byte', async () => {
+    const bytes = await encodePicture('jpeg', { width: 600, height: 300, seed: 4 })
+    const image = await processImageBytes(bytes, 1500)
+    expect(image.annotationJpeg.equals(bytes)).toBe(true)
+    expect([image.annotationWidth, image.annotationHeight]).toEqual([600, 300])
+    const thumb = await rawOf(image.thumbnailJpeg)
+    expect([thumb.info.width, thumb.info.height]).toEqual([256, 128])
+    expect(isRed(thumb.at(0.1, 0.1))).toBe(true)
+    // Too large, or rotated by EXIF: re-encoded at the annotation size.
+    expect((await processImageBytes(bytes, 300)).annotationJpeg.equals(bytes)).toBe(false)
+    const rotated = await orientedJpeg({ width: 60, height: 40, seed: 4 }, 8)
+    expect((await processImageBytes(rotated, 1500)).annotationJpeg.equals(rotated)).toBe(false)
+  })
+
   it('applies EXIF orientation 6: the stored size is swapped and the picture turned clockwise', async () => {
     const bytes = await orientedJpeg({ width: 120, height: 80, seed: 2 }, 6)
     const stored = await sharp(bytes).metadata()
@@ -89,20 +109,45 @@ describe('processImageBytes', () => {
     expect([thumb.width, thumb.height]).toEqual([40, 60])
   })
 
-  it('reads grey and transparent PNGs as three-channel pictures', async () => {
-    const grey = await sharp({ create: { width: 50, height: 30, channels: 3, background: { r: 90, g: 90, b: 90 } } }).greyscale().png().toBuffer()
-    const transparent = await sharp({ create: { width: 50, height: 30, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } }).png().toBuffer()
-    for (const bytes of [grey, transparent]) {
+  it('makes three-channel sRGB copies of grey, transparent, 16-bit and CMYK pictures', async () => {
+    const solid = (channels: 3 | 4) =>
+      sharp({ create: { width: 50, height: 30, channels, background: { r: 200, g: 30, b: 30, alpha: 0.5 } } })
+    const inputs = {
+      greyPng: await solid(3).greyscale().png().toBuffer(),
+      greyJpeg: await solid(3).greyscale().jpeg().toBuffer(),
+      transparentPng: await solid(4).png().toBuffer(),
+      png16: await solid(3).toColourspace('rgb16').png().toBuffer(),
+      cmykJpeg: await solid(3).toColourspace('cmyk').jpeg().toBuffer(),
+    }
+    expect((await sharp(inputs.cmykJpeg).metadata()).space).toBe('cmyk')
+    for (const [name, bytes] of Object.entries(inputs)) {
       const image = await processImageBytes(bytes, 1500)
-      expect((await sharp(image.annotationJpeg).metadata()).channels).toBe(3)
+      const copy = await sharp(image.annotationJpeg).metadata()
+      expect([copy.format, copy.space, copy.channels, copy.width, copy.height], name).toEqual(['jpeg', 'srgb', 3, 50, 30])
     }
   })
 
   it('names what is wrong with files that are not readable images', async () => {
-    expect((await decodeError(processImageBytes(Buffer.from('just some text, named .png'), 1500))).reason).toMatch(/not an image in a format Tessera reads/)
-    expect((await decodeError(processImageBytes(await truncatedJpeg({ width: 200, height: 150, seed: 1 }), 1500))).reason).toMatch(/cut off/)
+    expect((await decodeError(processImageBytes(Buffer.from('just some text, named .png'), 1500))).reason).toMatch(
+      /not an image in a format Tessera reads/,
+    )
+    expect((await decodeError(processImageBytes(await truncatedJpeg({ width: 200, height: 150, seed: 1 }), 1500))).reason).toMatch(
+      /cut off/,
+    )
     const bmp = await encodePicture('bmp', { width: 40, height: 40, seed: 1 })
     expect((await decodeError(processImageBytes(bmp.subarray(0, 200), 1500))).reason).toMatch(/BMP/)
+  })
+
+  it('calls cut-off JPEGs and PNGs cut off even while other decodes run alongside', async () => {
+    const png = await encodePicture('png', { width: 200, height: 150, seed: 2 })
+    const broken = [await truncatedJpeg({ width: 200, height: 150, seed: 1 }), png.subarray(0, png.length - 40)]
+    const fine = await Promise.all([3, 4, 5, 6].map((seed) => encodePicture('jpeg', { width: 400, height: 300, seed })))
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.allSettled([...broken, ...fine, ...broken].map((bytes) => processImageBytes(bytes, 256)))
+      const reasons = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as ImageDecodeError).reason] : []))
+      expect(reasons).toHaveLength(4)
+      for (const reason of reasons) expect(reason).toMatch(/cut off/)
+    }
   })
 })
 

@@ -17,7 +17,14 @@ const knownArb: fc.Arbitrary<KnownImage[]> = fc
   })
   .filter((rows) => new Set(rows.map(([, hash]) => hash)).size === rows.length) // hashes unique, as in the table
   .map((rows) =>
-    rows.map(([relPath, contentHash, missing], index) => ({ id: index + 1, relPath, contentHash, fileSize: sizeOf(contentHash), fileMtimeMs: 5, missing })),
+    rows.map(([relPath, contentHash, missing], index) => ({
+      id: index + 1,
+      relPath,
+      contentHash,
+      fileSize: sizeOf(contentHash),
+      fileMtimeMs: 5,
+      missing,
+    })),
   )
 
 const filesArb: fc.Arbitrary<Listed[]> = fc
@@ -42,14 +49,30 @@ function planLikeImport(known: KnownImage[], files: Listed[]): RescanPlan {
 function apply(known: KnownImage[], p: RescanPlan): KnownImage[] {
   const rows = new Map(known.map((image) => [image.id, { ...image }]))
   for (const u of p.unchanged) Object.assign(rows.get(u.id) ?? {}, { missing: false, fileSize: u.file.size, fileMtimeMs: u.file.mtimeMs })
-  for (const m of p.moved) Object.assign(rows.get(m.id) ?? {}, { relPath: m.file.relPath, missing: false, fileSize: m.file.size, fileMtimeMs: m.file.mtimeMs })
-  for (const c of p.changed) Object.assign(rows.get(c.id) ?? {}, { contentHash: c.file.contentHash, missing: false, fileSize: c.file.size, fileMtimeMs: c.file.mtimeMs })
+  for (const m of p.moved)
+    Object.assign(rows.get(m.id) ?? {}, { relPath: m.file.relPath, missing: false, fileSize: m.file.size, fileMtimeMs: m.file.mtimeMs })
+  for (const c of p.changed)
+    Object.assign(rows.get(c.id) ?? {}, {
+      contentHash: c.file.contentHash,
+      missing: false,
+      fileSize: c.file.size,
+      fileMtimeMs: c.file.mtimeMs,
+    })
   for (const id of p.missing) Object.assign(rows.get(id) ?? {}, { missing: true })
   const settled = new Set([...p.unchanged, ...p.moved, ...p.changed].map((e) => e.id))
   const taken = new Set([...p.moved.map((m) => m.file.relPath), ...p.added.map((f) => f.relPath)])
-  for (const image of rows.values()) if (!settled.has(image.id) && taken.has(image.relPath)) image.relPath = `/parked/${image.id}/${image.relPath}`
+  for (const image of rows.values())
+    if (!settled.has(image.id) && taken.has(image.relPath)) image.relPath = `/parked/${image.id}/${image.relPath}`
   let nextId = Math.max(0, ...known.map((k) => k.id)) + 1
-  for (const f of p.added) rows.set(nextId, { id: nextId++, relPath: f.relPath, contentHash: f.contentHash, fileSize: f.size, fileMtimeMs: f.mtimeMs, missing: false })
+  for (const f of p.added)
+    rows.set(nextId, {
+      id: nextId++,
+      relPath: f.relPath,
+      contentHash: f.contentHash,
+      fileSize: f.size,
+      fileMtimeMs: f.mtimeMs,
+      missing: false,
+    })
   return [...rows.values()]
 }
 
@@ -58,7 +81,13 @@ describe('planRescan properties', () => {
     fc.assert(
       fc.property(knownArb, filesArb, (known, files) => {
         const p = planLikeImport(known, files)
-        const bucketed = [...p.unchanged.map((u) => u.file), ...p.moved.map((m) => m.file), ...p.changed.map((c) => c.file), ...p.added, ...p.duplicates.map((d) => d.file)]
+        const bucketed = [
+          ...p.unchanged.map((u) => u.file),
+          ...p.moved.map((m) => m.file),
+          ...p.changed.map((c) => c.file),
+          ...p.added,
+          ...p.duplicates.map((d) => d.file),
+        ]
         expect(bucketed.map((f) => f.relPath).sort()).toEqual(files.map((f) => f.relPath).sort())
         for (const f of bucketed) expect(f.contentHash).toBe(files.find((g) => g.relPath === f.relPath)?.contentHash)
 
@@ -127,18 +156,25 @@ describe('planRescan properties', () => {
   })
 
   it('keeps every row with its content under any permutation of names', () => {
-    const scenario = fc
-      .uniqueArray(fc.constantFrom(...PATHS), { minLength: 1, maxLength: PATHS.length })
-      .chain((paths) =>
-        fc.record({
-          paths: fc.constant(paths),
-          // a new name for each file: a permutation of the old names plus unused ones
-          renamed: fc.shuffledSubarray(PATHS, { minLength: paths.length, maxLength: paths.length }).chain((names) => fc.shuffledSubarray(names, { minLength: names.length, maxLength: names.length })),
-        }),
-      )
+    const scenario = fc.uniqueArray(fc.constantFrom(...PATHS), { minLength: 1, maxLength: PATHS.length }).chain((paths) =>
+      fc.record({
+        paths: fc.constant(paths),
+        // a new name for each file: a permutation of the old names plus unused ones
+        renamed: fc
+          .shuffledSubarray(PATHS, { minLength: paths.length, maxLength: paths.length })
+          .chain((names) => fc.shuffledSubarray(names, { minLength: names.length, maxLength: names.length })),
+      }),
+    )
     fc.assert(
       fc.property(scenario, ({ paths, renamed }) => {
-        const known = paths.map((relPath, i) => ({ id: i + 1, relPath, contentHash: `c${i}`, fileSize: 100, fileMtimeMs: 5, missing: false }))
+        const known = paths.map((relPath, i) => ({
+          id: i + 1,
+          relPath,
+          contentHash: `c${i}`,
+          fileSize: 100,
+          fileMtimeMs: 5,
+          missing: false,
+        }))
         // Same size and mtime for every file: only the hashes tell them apart, so hash them all.
         const files = known.map((k, i) => ({ relPath: renamed[i] as string, size: 100, mtimeMs: 5, contentHash: k.contentHash }))
         const p = planRescan(known, listed(files), new Map(files.map((f) => [f.relPath, f.contentHash])))

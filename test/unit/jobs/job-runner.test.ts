@@ -10,6 +10,7 @@ const SUMMARY: ScanSummary = { added: 3, moved: 0, changed: 0, missing: 0, resto
 function controllableJob(label: string) {
   let release!: (value: ScanSummary | null) => void
   let context!: JobContext
+  const spec: JobSpec = { kind: 'import', label, params: { label }, run: async () => null }
   const started = new Promise<void>((resolveStarted) => {
     spec.run = (ctx) => {
       context = ctx
@@ -20,7 +21,6 @@ function controllableJob(label: string) {
       })
     }
   })
-  const spec: JobSpec = { kind: 'import', label, params: { label }, run: async () => null }
   return { spec, started, release: (value: ScanSummary | null = null) => release(value), context: () => context }
 }
 
@@ -39,16 +39,29 @@ describe('JobRunner', () => {
     db.close()
   })
 
-  const stored = (id: string) => db.prepare('SELECT state, done, total, error, result, params FROM jobs WHERE id = ?').get(id) as Record<string, unknown>
+  const stored = (id: string) =>
+    db.prepare('SELECT state, done, total, error, result, params FROM jobs WHERE id = ?').get(id) as Record<string, unknown>
   const statesOf = (id: string) => events.filter((e) => e.id === id).map((e) => e.state)
 
   it('runs a job to done: queued → running → done, persisted with its result', async () => {
-    const info = runner.start({ kind: 'import', label: 'Import', params: { root: '/x' }, run: async ({ progress }) => (progress(3, 3), SUMMARY) })
+    const info = runner.start({
+      kind: 'import',
+      label: 'Import',
+      params: { root: '/x' },
+      run: async ({ progress }) => (progress(3, 3), SUMMARY),
+    })
     expect(info).toMatchObject({ state: 'queued', done: 0, total: 0, etaSeconds: null, error: null, result: null })
     const final = await runner.wait(info.id)
     expect(final).toMatchObject({ state: 'done', done: 3, total: 3, result: SUMMARY, etaSeconds: null })
     expect(statesOf(info.id)).toEqual(['queued', 'running', 'running', 'done'])
-    expect(stored(info.id)).toEqual({ state: 'done', done: 3, total: 3, error: null, result: JSON.stringify(SUMMARY), params: '{"root":"/x"}' })
+    expect(stored(info.id)).toEqual({
+      state: 'done',
+      done: 3,
+      total: 3,
+      error: null,
+      result: JSON.stringify(SUMMARY),
+      params: '{"root":"/x"}',
+    })
     expect(runner.list().map((j) => j.state)).toEqual(['done'])
   })
 
@@ -185,7 +198,9 @@ describe('JobRunner', () => {
   })
 
   it('takeInterrupted() returns jobs a crash left queued or running, once', () => {
-    const insert = db.prepare("INSERT INTO jobs (id, kind, label, state, params, created_at, updated_at) VALUES (?, 'import', ?, ?, ?, ?, ?)")
+    const insert = db.prepare(
+      "INSERT INTO jobs (id, kind, label, state, params, created_at, updated_at) VALUES (?, 'import', ?, ?, ?, ?, ?)",
+    )
     insert.run('j1', 'Importing images', 'running', '{"root":"/a"}', '2024-01-01T00:00:01Z', '2024-01-01T00:00:01Z')
     insert.run('j2', 'Rescan', 'queued', '{}', '2024-01-01T00:00:02Z', '2024-01-01T00:00:02Z')
     insert.run('j3', 'Old', 'done', '{}', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')

@@ -120,7 +120,10 @@ describe('migrate', () => {
 
     // A fixed step 2 continues from version 1 without re-running step 1.
     ran.length = 0
-    const fixed: Migration[] = [steps[0] as Migration, { version: 2, name: 'two', up: (d) => (d.exec('CREATE TABLE two (x INTEGER) STRICT'), void ran.push(2)) }]
+    const fixed: Migration[] = [
+      steps[0] as Migration,
+      { version: 2, name: 'two', up: (d) => (d.exec('CREATE TABLE two (x INTEGER) STRICT'), void ran.push(2)) },
+    ]
     migrate(db, fixed)
     expect(ran).toEqual([2])
     expect(db.pragma('user_version', { simple: true })).toBe(2)

@@ -21,9 +21,7 @@ function insertImage(db: ProjectDb, overrides: Record<string, unknown> = {}): nu
     ...overrides,
   }
   const columns = Object.keys(row)
-  const result = db
-    .prepare(`INSERT INTO images (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`)
-    .run(row)
+  const result = db.prepare(`INSERT INTO images (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`).run(row)
   return Number(result.lastInsertRowid)
 }
 
@@ -70,7 +68,9 @@ describe('migration 0001 create-core-tables', () => {
   })
 
   it('creates every core table as STRICT', () => {
-    const tables = db.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string; strict: number }[]
+    const tables = db
+      .prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .all() as { name: string; strict: number }[]
     expect(tables.map((t) => t.name)).toEqual(['events', 'images', 'import_issues', 'jobs', 'masks', 'models', 'project'])
     for (const table of tables) expect(table, table.name).toEqual({ name: table.name, strict: 1 })
   })
@@ -80,7 +80,11 @@ describe('migration 0001 create-core-tables', () => {
     expect(() => insertImage(db, { file_size: 1.5 })).toThrow(/cannot store REAL value in INTEGER column/)
     expect(() => insertImage(db, { rel_path: Buffer.from('a.jpg') })).toThrow(/cannot store BLOB value in TEXT column images.rel_path/)
     expect(() =>
-      db.prepare("INSERT INTO jobs (id, kind, label, state, params, done, created_at, updated_at) VALUES ('j', 'import', 'x', 'queued', '{}', 'half', ?, ?)").run(NOW, NOW),
+      db
+        .prepare(
+          "INSERT INTO jobs (id, kind, label, state, params, done, created_at, updated_at) VALUES ('j', 'import', 'x', 'queued', '{}', 'half', ?, ?)",
+        )
+        .run(NOW, NOW),
     ).toThrow(/cannot store TEXT value in INTEGER column jobs.done/)
     expect(db.prepare('SELECT count(*) FROM images').pluck().get()).toBe(0)
   })
