@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { JobInfo, JobKind, JobState, ScanSummary } from '../../../src-preload/contract/dto'
 import { AppError } from '../../../src-preload/contract/errors'
+import { toErrorPayload } from '../app/error-payload'
 import type { ProjectDb } from '../project/database'
 
 export interface JobContext {
@@ -134,7 +135,7 @@ export class JobRunner {
       else this.finish(job, 'done', null, result)
     } catch (error) {
       if (job.controller.signal.aborted) this.finish(job, 'cancelled', null, null)
-      else this.finish(job, 'failed', error instanceof Error ? error.message : String(error), null)
+      else this.finish(job, 'failed', toErrorPayload(error).message, null) // e.g. a full disk says so plainly
     }
   }
 

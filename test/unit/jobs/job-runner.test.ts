@@ -220,3 +220,22 @@ describe('JobRunner', () => {
     expect(fresh.takeInterrupted()).toEqual([])
   })
 })
+
+describe('failure messages', () => {
+  it('reports a full disk in plain words', async () => {
+    const db = openProjectDb(':memory:', { create: true })
+    const runner = new JobRunner(db, () => undefined)
+    const job = runner.start({
+      kind: 'import',
+      label: 'Importing images',
+      params: {},
+      run: async () => {
+        throw Object.assign(new Error("ENOSPC: no space left on device, write '/cache/thumbs/x.jpg'"), { code: 'ENOSPC' })
+      },
+    })
+    const finished = await runner.wait(job.id)
+    expect(finished.state).toBe('failed')
+    expect(finished.error).toMatch(/disk is full/)
+    db.close()
+  })
+})
