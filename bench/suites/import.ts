@@ -71,9 +71,16 @@ export const importSuite: BenchSuite = async () => {
     await import('node:fs/promises').then((fs) => fs.mkdir(largeDir))
     process.stderr.write(`writing ${RESIZED_COUNT} ${RESIZED_WIDTH}×${RESIZED_HEIGHT} JPEGs…\n`)
     await writeImages(largeDir, RESIZED_COUNT, RESIZED_WIDTH, RESIZED_HEIGHT)
-    const large = await ProjectSession.create({ projectDir: join(work, 'large-project'), name: 'large', imageRoot: largeDir }, () => undefined)
+    const large = await ProjectSession.create(
+      { projectDir: join(work, 'large-project'), name: 'large', imageRoot: largeDir },
+      () => undefined,
+    )
     const largeStarted = performance.now()
-    const largeSummary = await importImageFolder(large.db, { imageRoot: largeDir, annotationMaxSide: 1500, paths: projectPaths(join(work, 'large-project')) })
+    const largeSummary = await importImageFolder(large.db, {
+      imageRoot: largeDir,
+      annotationMaxSide: 1500,
+      paths: projectPaths(join(work, 'large-project')),
+    })
     const largeSeconds = (performance.now() - largeStarted) / 1000
     if (largeSummary.added !== RESIZED_COUNT) throw new Error(`imported ${largeSummary.added} of ${RESIZED_COUNT} large images`)
     await large.close()
@@ -125,7 +132,12 @@ export const importSuite: BenchSuite = async () => {
           note: 'hash + decode + resize + annotation copy + thumbnail + insert',
         },
         { metric: 'import wall time', value: round(importSeconds), unit: 's' },
-        { metric: 'import throughput, resized', value: round(RESIZED_COUNT / largeSeconds), unit: 'images/s', note: `${RESIZED_COUNT} × ${RESIZED_WIDTH}×${RESIZED_HEIGHT} → 1500×1000 (full decode, resize, re-encode)` },
+        {
+          metric: 'import throughput, resized',
+          value: round(RESIZED_COUNT / largeSeconds),
+          unit: 'images/s',
+          note: `${RESIZED_COUNT} × ${RESIZED_WIDTH}×${RESIZED_HEIGHT} → 1500×1000 (full decode, resize, re-encode)`,
+        },
         { metric: 'rescan, nothing changed', value: round(rescanMs), unit: 'ms', note: `${IMAGE_COUNT} files, size+mtime check` },
         { metric: 'open 100k-image project', value: round(openMs), unit: 'ms', note: 'open + migrate check + summary' },
         { metric: 'grid first page (200 rows)', value: round(firstPageMs), unit: 'ms' },

@@ -35,7 +35,11 @@ if (!binary) {
 describe.skipIf(!binary)('Electron window', () => {
   it('starts hardened on the demo project', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tessera-electron-'))
-    const app = await electron.launch({ executablePath: binary as string, args: [resolve('.')], env: { ...process.env, TESSERA_HOME: dataDir } })
+    const app = await electron.launch({
+      executablePath: binary as string,
+      args: [resolve('.')],
+      env: { ...process.env, TESSERA_HOME: dataDir },
+    })
     try {
       const window = await app.firstWindow()
       await window.getByTestId('project-name').waitFor({ timeout: 60_000 })
@@ -45,7 +49,11 @@ describe.skipIf(!binary)('Electron window', () => {
       const prefs = await app.evaluate(({ BrowserWindow }) => {
         const contents = BrowserWindow.getAllWindows()[0]!.webContents
         const preferences = (contents as unknown as { getLastWebPreferences(): Record<string, unknown> }).getLastWebPreferences()
-        return { contextIsolation: preferences.contextIsolation, sandbox: preferences.sandbox, nodeIntegration: preferences.nodeIntegration }
+        return {
+          contextIsolation: preferences.contextIsolation,
+          sandbox: preferences.sandbox,
+          nodeIntegration: preferences.nodeIntegration,
+        }
       })
       expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false })
     } finally {
