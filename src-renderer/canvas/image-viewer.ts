@@ -5,6 +5,19 @@
 import 'pixi.js/unsafe-eval' // shaders without eval(): the renderer's CSP forbids it
 import { Application, Assets, Container, Sprite, type Texture } from 'pixi.js'
 import { centredCamera, fitCamera, panBy, screenToImage, wheelZoomFactor, zoomAt, type Camera, type Size } from './camera'
+import { MaskOverlay, type OverlayMask } from './mask-overlay'
+import { PromptMarkers, type MarkerPoint } from './prompt-markers'
+
+/** A press that moves less than this (CSS px) is a click (a prompt), not a pan. */
+const CLICK_SLOP = 4
+
+export interface ImageClick {
+  /** Image pixel (of the annotation copy) under the pointer. */
+  x: number
+  y: number
+  /** Alt-click or right-click: a negative prompt. */
+  negative: boolean
+}
 
 export interface ViewerState {
   camera: Camera
@@ -19,7 +32,20 @@ export class ImageViewer {
   private image: Size | null = null
   private camera: Camera = { scale: 1, offsetX: 0, offsetY: 0 }
   private cursor: { x: number; y: number } | null = null
-  private drag: { x: number; y: number; pointerId: number } | null = null
+  private drag: {
+    x: number
+    y: number
+    startX: number
+    startY: number
+    pointerId: number
+    button: number
+    alt: boolean
+    moved: boolean
+  } | null = null
+  private overlay: MaskOverlay | null = null
+  private readonly markers = new PromptMarkers()
+  /** Called for clicks on the image (not drags). */
+  onImageClick: ((click: ImageClick) => void) | null = null
   private loadToken = 0
   private ready: Promise<void>
   private resizeObserver: ResizeObserver | null = null
@@ -45,7 +71,9 @@ export class ImageViewer {
     this.app.canvas.classList.add('image-canvas')
     this.host.appendChild(this.app.canvas)
     this.app.stage.addChild(this.world)
+    this.app.stage.addChild(this.markers.container)
     const canvas = this.app.canvas
+    canvas.addEventListener('contextmenu', (event) => event.preventDefault())
     canvas.addEventListener('wheel', this.onWheel, { passive: false })
     canvas.addEventListener('pointerdown', this.onPointerDown)
     canvas.addEventListener('pointermove', this.onPointerMove)
@@ -70,9 +98,22 @@ export class ImageViewer {
     this.sprite = new Sprite(texture)
     this.sprite.width = size.width
     this.sprite.height = size.height
-    this.world.addChild(this.sprite)
+    this.world.addChildAt(this.sprite, 0)
     this.image = size
+    this.overlay?.destroy()
+    this.overlay = new MaskOverlay(size.width, size.height)
+    this.world.addChild(this.overlay.sprite)
+    this.markers.set([], this.camera)
     this.fit()
+  }
+
+  /** Draws these masks over the image (annotation-size pixels). */
+  showMasks(masks: readonly OverlayMask[]): void {
+    this.overlay?.paint(masks)
+  }
+
+  showPrompt(points: readonly MarkerPoint[]): void {
+    this.markers.set(points, this.camera)
   }
 
   fit(): void {
@@ -107,6 +148,12 @@ export class ImageViewer {
     this.camera = camera
     this.world.scale.set(camera.scale)
     this.world.position.set(camera.offsetX, camera.offsetY)
+    this.markers.redraw(camera)
+    // Magnified, people inspect single pixels: show them as squares, not blurred.
+    const scaleMode = camera.scale >= 2 ? 'nearest' : 'linear'
+    for (const sprite of [this.sprite, this.overlay?.sprite]) {
+      if (sprite && sprite.texture.source.scaleMode !== scaleMode) sprite.texture.source.scaleMode = scaleMode
+    }
     this.onChange(this.getState())
   }
 
@@ -132,13 +179,24 @@ export class ImageViewer {
   }
 
   private onPointerDown = (event: PointerEvent): void => {
-    this.drag = { x: event.clientX, y: event.clientY, pointerId: event.pointerId }
+    this.drag = {
+      x: event.clientX,
+      y: event.clientY,
+      startX: event.clientX,
+      startY: event.clientY,
+      pointerId: event.pointerId,
+      button: event.button,
+      alt: event.altKey,
+      moved: false,
+    }
     this.app.canvas.setPointerCapture(event.pointerId)
-    this.app.canvas.classList.add('panning')
   }
 
   private onPointerMove = (event: PointerEvent): void => {
     if (this.drag && this.drag.pointerId === event.pointerId) {
+      if (!this.drag.moved && Math.hypot(event.clientX - this.drag.startX, event.clientY - this.drag.startY) < CLICK_SLOP) return
+      if (!this.drag.moved) this.app.canvas.classList.add('panning')
+      this.drag.moved = true
       const dx = event.clientX - this.drag.x
       const dy = event.clientY - this.drag.y
       this.drag.x = event.clientX
@@ -153,7 +211,12 @@ export class ImageViewer {
 
   private onPointerUp = (event: PointerEvent): void => {
     if (this.drag?.pointerId === event.pointerId) {
+      const drag = this.drag
       this.drag = null
+      if (!drag.moved && (drag.button === 0 || drag.button === 2)) {
+        this.updateCursor(event)
+        if (this.cursor) this.onImageClick?.({ x: this.cursor.x, y: this.cursor.y, negative: drag.button === 2 || drag.alt })
+      }
       this.app.canvas.releasePointerCapture(event.pointerId)
       this.app.canvas.classList.remove('panning')
     }
