@@ -11,6 +11,7 @@ import { Backend } from './core/app/backend'
 import { defaultDataDir } from './core/app/app-paths'
 import { rendererCsp } from './core/app/renderer-csp'
 import { registerIpc, registerMediaScheme } from './ipc/register-ipc'
+import { productionWorkerFactory } from './core/segmentation/worker/worker-entry'
 
 const here = dirname(fileURLToPath(import.meta.url))
 let mainWindow: BrowserWindow | null = null
@@ -61,6 +62,9 @@ async function main(): Promise<void> {
     dataDir,
     transport: 'electron',
     version: app.getVersion(),
+    createSegmentationWorker: productionWorkerFactory,
+    // Packaged: resources sit beside the app archive; from a checkout: the repository's resources/.
+    resourcesDir: app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources'),
     pickFolder: async () => {
       const result = await dialog.showOpenDialog({ properties: ['openDirectory'] })
       return result.canceled ? null : (result.filePaths[0] ?? null)

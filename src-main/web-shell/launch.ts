@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Backend } from '../core/app/backend'
 import { defaultDataDir } from '../core/app/app-paths'
+import { productionWorkerFactory } from '../core/segmentation/worker/worker-entry'
 import { startWebShell } from './server'
 
 const CHROMIUM_CANDIDATES = [
@@ -42,7 +43,13 @@ async function main(): Promise<void> {
   const rendererDir = resolve(here, '..', 'renderer')
   const dataDir = defaultDataDir()
   await mkdir(dataDir, { recursive: true })
-  const backend = new Backend({ dataDir, transport: 'web-shell', version: process.env.npm_package_version ?? '0.1.0' })
+  const backend = new Backend({
+    dataDir,
+    transport: 'web-shell',
+    version: process.env.npm_package_version ?? '0.1.0',
+    createSegmentationWorker: productionWorkerFactory,
+    resourcesDir: resolve(here, '..', '..', 'resources'),
+  })
 
   if (values.project) await backend.call('projects:open', { projectDir: values.project })
   else if (values.folder) await backend.call('projects:create', { name: basename(resolve(values.folder)), imageRoot: values.folder })

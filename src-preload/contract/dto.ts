@@ -49,6 +49,8 @@ export const ImageSummary = z.object({
   status: ImageStatus,
   /** True while the file is absent from the image root (kept, with its masks, until it returns). */
   missing: z.boolean(),
+  /** The active model's embedding of this image is cached, so prompts answer at once. */
+  embeddingReady: z.boolean(),
 })
 export type ImageSummary = z.infer<typeof ImageSummary>
 
@@ -82,7 +84,15 @@ export type ScanSummary = z.infer<typeof ScanSummary>
 export const JobState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'])
 export type JobState = z.infer<typeof JobState>
 
-export const JobKind = z.enum(['import'])
+export const EncodeSummary = z.object({
+  encoded: z.number().int(),
+  /** Already cached before the job (skipped). */
+  cached: z.number().int(),
+  failed: z.number().int(),
+})
+export type EncodeSummary = z.infer<typeof EncodeSummary>
+
+export const JobKind = z.enum(['import', 'encode'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const JobInfo = z.object({
@@ -95,8 +105,8 @@ export const JobInfo = z.object({
   /** Seconds left at the current rate, or null before there is a rate to go by. */
   etaSeconds: z.number().nullable(),
   error: z.string().nullable(),
-  /** Kind-specific result once done (for import: a ScanSummary). */
-  result: ScanSummary.nullable(),
+  /** Kind-specific result once done: a ScanSummary for import, an EncodeSummary for encode. */
+  result: z.union([ScanSummary, EncodeSummary]).nullable(),
 })
 export type JobInfo = z.infer<typeof JobInfo>
 
@@ -117,3 +127,94 @@ export const AppInfo = z.object({
   homeDir: z.string(),
 })
 export type AppInfo = z.infer<typeof AppInfo>
+
+// ── Segmentation ────────────────────────────────────────────────────────────────────────────────────
+
+export const ModelVariant = z.enum(['sam-official', 'sam-hq', 'edge-sam', 'efficient-sam', 'sam2'])
+export type ModelVariant = z.infer<typeof ModelVariant>
+
+export const ModelInfo = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  variant: ModelVariant,
+  /** What the variant detection found, in words (e.g. "SAM ViT-B/L/H or MobileSAM, 4-token decoder"). */
+  description: z.string(),
+  encoderPath: z.string(),
+  decoderPath: z.string(),
+  encoderSha256: z.string(),
+  decoderSha256: z.string(),
+  encoderBytes: z.number().int(),
+  decoderBytes: z.number().int(),
+  /** Ships with Tessera (the demo segmenter): cannot be removed. */
+  bundled: z.boolean(),
+  active: z.boolean(),
+})
+export type ModelInfo = z.infer<typeof ModelInfo>
+
+export const ExecutionProvider = z.enum(['cuda', 'dml', 'coreml', 'cpu'])
+export type ExecutionProvider = z.infer<typeof ExecutionProvider>
+
+export const SegmenterStatus = z.object({
+  model: ModelInfo.nullable(),
+  state: z.enum(['idle', 'loading', 'ready', 'failed']),
+  /** The provider the encoder runs on, once loaded. */
+  provider: ExecutionProvider.nullable(),
+  /** Every provider considered, with why it was or was not used. */
+  providersTried: z.array(z.object({ provider: ExecutionProvider, used: z.boolean(), reason: z.string() })),
+  preferredProvider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']),
+  threads: z.number().int(),
+  error: z.string().nullable(),
+})
+export type SegmenterStatus = z.infer<typeof SegmenterStatus>
+
+export const EmbeddingStatus = z.object({
+  imageId: z.number().int(),
+  state: z.enum(['missing', 'encoding', 'ready', 'failed']),
+  error: z.string().nullable(),
+})
+export type EmbeddingStatus = z.infer<typeof EmbeddingStatus>
+
+/** A prompt point in annotation-image pixels. */
+export const PromptPoint = z.object({
+  x: z.number().finite(),
+  y: z.number().finite(),
+  label: z.enum(['positive', 'negative']),
+})
+export type PromptPoint = z.infer<typeof PromptPoint>
+
+export const PromptBox = z.object({ x0: z.number().finite(), y0: z.number().finite(), x1: z.number().finite(), y1: z.number().finite() })
+export type PromptBox = z.infer<typeof PromptBox>
+
+export const CompressedRle = z.object({ size: z.tuple([z.number().int(), z.number().int()]), counts: z.string() })
+export type CompressedRle = z.infer<typeof CompressedRle>
+
+export const MaskCandidate = z.object({
+  /** Pass back as `refineFrom` to refine with this candidate's low-resolution logits. */
+  handle: z.string(),
+  /** Decoder mask token (0 single-mask output, 1–3 multimask). */
+  token: z.number().int(),
+  /** COCO RLE at annotation size. */
+  rle: CompressedRle,
+  area: z.number().int(),
+  /** SA-1B convention: [x, y, w, h] from inclusive max indices. */
+  bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  predictedIou: z.number(),
+  stabilityScore: z.number(),
+})
+export type MaskCandidate = z.infer<typeof MaskCandidate>
+
+export const PredictResult = z.object({
+  candidates: z.array(MaskCandidate),
+  /** Index of the candidate to show first (highest predicted IoU). */
+  best: z.number().int(),
+  timings: z.object({
+    /** Waiting for the image's embedding (0 when cached). */
+    embeddingMs: z.number(),
+    feedsMs: z.number(),
+    decoderMs: z.number(),
+    postprocessMs: z.number(),
+    /** RLE encoding and stability scores, in the backend. */
+    encodeMs: z.number(),
+  }),
+})
+export type PredictResult = z.infer<typeof PredictResult>

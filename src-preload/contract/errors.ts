@@ -12,6 +12,10 @@ export type ErrorCode =
   | 'disk_full'
   | 'conflict'
   | 'unauthorized'
+  | 'model_missing'
+  | 'model_invalid'
+  | 'segmentation_failed'
+  | 'cancelled'
   | 'internal'
 
 export interface ErrorPayload {

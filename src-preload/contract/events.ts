@@ -1,5 +1,5 @@
 /** Every event the backend pushes to the renderer: name → payload type. */
-import type { ImageSummary, JobInfo, ProjectSummary } from './dto'
+import type { EmbeddingStatus, ImageSummary, JobInfo, ProjectSummary, SegmenterStatus } from './dto'
 
 export interface EventMap {
   /** A job started, progressed, finished, failed or was cancelled. */
@@ -8,6 +8,8 @@ export interface EventMap {
   'images:changed': { imageIds: number[] | 'all' }
   'images:updated': ImageSummary
   'projects:changed': ProjectSummary | null
+  'segmenter:status': SegmenterStatus
+  'embeddings:status': EmbeddingStatus
 }
 
 export type EventName = keyof EventMap

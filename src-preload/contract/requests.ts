@@ -4,9 +4,28 @@
  * before the backend core sees it.
  */
 import { z } from 'zod'
-import { AppInfo, DirectoryListing, ImagePage, ImageStatus, ImageSummary, ImportIssue, JobInfo, ProjectSummary, RecentProject } from './dto'
+import {
+  AppInfo,
+  DirectoryListing,
+  EmbeddingStatus,
+  ImagePage,
+  ImageStatus,
+  ImageSummary,
+  ImportIssue,
+  JobInfo,
+  ModelInfo,
+  PredictResult,
+  ProjectSummary,
+  PromptBox,
+  PromptPoint,
+  RecentProject,
+  SegmenterStatus,
+} from './dto'
 
 const ImageId = z.number().int().positive()
+const ModelId = z.number().int().positive()
+/** SAM prompts are a handful of clicks; more is a client bug, not an annotation. */
+const MAX_PROMPT_POINTS = 64
 const NoInput = z.object({}).strict()
 
 export const requestSchemas = {
@@ -55,6 +74,40 @@ export const requestSchemas = {
   'images:issues': { input: NoInput, output: z.array(ImportIssue) },
   /** Starts a rescan of the image root as a job (new, moved, changed and missing files). */
   'images:rescan': { input: NoInput, output: JobInfo },
+
+  'models:list': { input: NoInput, output: z.array(ModelInfo) },
+  /** Registers an encoder + decoder pair; the variant is detected from the graphs, never from file names. */
+  'models:add': {
+    input: z.object({ encoderPath: z.string().min(1).max(4096), decoderPath: z.string().min(1).max(4096), name: z.string().trim().min(1).max(200).optional() }).strict(),
+    output: ModelInfo,
+  },
+  'models:rename': { input: z.object({ modelId: ModelId, name: z.string().trim().min(1).max(200) }).strict(), output: ModelInfo },
+  'models:remove': { input: z.object({ modelId: ModelId }).strict(), output: z.null() },
+  'models:activate': { input: z.object({ modelId: ModelId }).strict(), output: SegmenterStatus },
+
+  'segmenter:status': { input: NoInput, output: SegmenterStatus },
+  'segmenter:configure': {
+    input: z.object({ threads: z.number().int().min(1).max(64).optional(), preferredProvider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']).optional() }).strict(),
+    output: SegmenterStatus,
+  },
+  /** Makes sure an image's embedding is (being) computed; answers at once with its state. */
+  'embeddings:prepare': { input: z.object({ imageId: ImageId }).strict(), output: EmbeddingStatus },
+  /** Encodes every image of the project that has no cached embedding yet, as a job. */
+  'embeddings:encodeProject': { input: NoInput, output: JobInfo },
+  /** Masks for a prompt (image pixels of the annotation copy): up to three candidates. */
+  'segment:predict': {
+    input: z
+      .object({
+        imageId: ImageId,
+        points: z.array(PromptPoint).max(MAX_PROMPT_POINTS),
+        box: PromptBox.optional(),
+        refineFrom: z.string().max(100).optional(),
+        multimask: z.boolean().optional(),
+      })
+      .strict()
+      .refine((value) => value.points.length > 0 || value.box !== undefined, 'a prompt needs at least one point or a box'),
+    output: PredictResult,
+  },
 
   'jobs:list': { input: NoInput, output: z.array(JobInfo) },
   'jobs:cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: JobInfo },

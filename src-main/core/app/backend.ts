@@ -14,9 +14,10 @@ import type { infer as ZodInfer } from 'zod'
 import { ensureDemoImages } from '../demo/demo-project'
 import { annotationCopyPath, thumbnailPath } from '../imaging/folder-import'
 import { isImageFileName } from '../imaging/image-formats'
-import { toImageSummary } from '../project/image-repository'
 import { ProjectSession } from '../project/project-session'
+import { SegmentationService, type WorkerFactory } from '../segmentation/worker/segmentation-service'
 import { RecentProjects } from './recent-projects'
+import { SegmenterController } from './segmenter-controller'
 
 export interface BackendOptions {
   dataDir: string
@@ -26,6 +27,10 @@ export interface BackendOptions {
   pickFolder?: () => Promise<string | null>
   /** Who is working; recorded on every event. */
   actor?: string
+  /** Starts the segmentation worker thread (the built app's, or a TypeScript-source one in tests). */
+  createSegmentationWorker: WorkerFactory
+  /** The app's resources folder (the bundled demo segmenter lives in models/demo-segmenter). */
+  resourcesDir: string
 }
 
 type Handlers = { [C in RequestChannel]: (input: RequestOutputInput<C>) => Promise<RequestOutput<C>> }
@@ -36,6 +41,8 @@ export const DEMO_PROJECT_NAME = 'Demo project (synthetic scenes)'
 
 export class Backend {
   private session: ProjectSession | null = null
+  private segmenter: SegmenterController | null = null
+  private readonly service: SegmentationService
   private readonly listeners = new Set<(event: AnyTesseraEvent) => void>()
   private readonly recent: RecentProjects
   private readonly actor: string
@@ -43,6 +50,7 @@ export class Backend {
 
   constructor(private readonly options: BackendOptions) {
     this.recent = new RecentProjects(options.dataDir)
+    this.service = new SegmentationService({ createWorker: options.createSegmentationWorker })
     this.actor = options.actor ?? process.env.TESSERA_USER ?? process.env.USER ?? process.env.USERNAME ?? 'annotator'
     this.handlers = this.createHandlers()
   }
@@ -84,9 +92,17 @@ export class Backend {
     return this.session
   }
 
-  async close(): Promise<void> {
+  /** Closes the open project (the segmentation worker stays for the next one). */
+  async closeProject(): Promise<void> {
+    this.segmenter?.dispose()
+    this.segmenter = null
     await this.session?.close()
     this.session = null
+  }
+
+  async close(): Promise<void> {
+    await this.closeProject()
+    await this.service.dispose()
   }
 
   private emit<N extends EventName>(name: N, payload: EventMap[N]): void {
@@ -105,9 +121,28 @@ export class Backend {
     return this.session
   }
 
+  private requireSegmenter(): SegmenterController {
+    this.requireSession()
+    return this.segmenter as SegmenterController
+  }
+
   private async activate(session: ProjectSession): Promise<void> {
-    await this.session?.close()
+    await this.closeProject()
     this.session = session
+    const segmenter = new SegmenterController({
+      session,
+      service: this.service,
+      resourcesDir: this.options.resourcesDir,
+      actor: this.actor,
+      onStatus: (status) => this.emit('segmenter:status', status),
+      onEmbedding: (status) => {
+        this.emit('embeddings:status', status)
+        if (status.state === 'ready' && this.session === session) this.emit('images:updated', session.summarise(session.image(status.imageId)))
+      },
+    })
+    await segmenter.ensureBundledModel()
+    session.embeddingReadiness = (contentHash) => segmenter.embeddingReady(contentHash)
+    this.segmenter = segmenter
     await this.recent.remember({ projectDir: session.paths.projectDir, name: session.summary().name, imageRoot: session.imageRoot })
     this.emit('projects:changed', session.summary())
   }
@@ -177,7 +212,8 @@ export class Backend {
       'projects:open': async ({ projectDir }) => {
         const session = ProjectSession.open(resolve(projectDir), this.onJob)
         await this.activate(session)
-        session.resumeInterrupted()
+        const segmenter = this.requireSegmenter()
+        session.resumeInterrupted({ encode: (label) => segmenter.startEncodeProject(label) })
         return session.summary()
       },
       'projects:openDemo': async () => {
@@ -191,16 +227,19 @@ export class Backend {
       },
       'projects:current': async () => this.session?.summary() ?? null,
       'projects:close': async () => {
-        await this.close()
+        await this.closeProject()
         this.emit('projects:changed', null)
         return null
       },
       'images:list': async ({ offset, limit, status }) => this.requireSession().page(offset, limit, status),
-      'images:get': async ({ imageId }) => toImageSummary(this.requireSession().image(imageId)),
+      'images:get': async ({ imageId }) => {
+        const session = this.requireSession()
+        return session.summarise(session.image(imageId))
+      },
       'images:neighbour': async ({ imageId, direction }) => {
         const session = this.requireSession()
         const row = session.images.neighbour(session.image(imageId), direction)
-        return row ? toImageSummary(row) : null
+        return row ? session.summarise(row) : null
       },
       'images:setStatus': async ({ imageId, status }) => {
         const summary: ImageSummary = this.requireSession().setStatus(imageId, status, this.actor)
@@ -209,6 +248,35 @@ export class Backend {
       },
       'images:issues': async () => this.requireSession().images.issues(),
       'images:rescan': async () => this.requireSession().startImport('Rescanning the image folder'),
+      'models:list': async () => this.requireSegmenter().models.list(),
+      'models:add': async ({ encoderPath, decoderPath, name }) => {
+        const segmenter = this.requireSegmenter()
+        const model = await segmenter.addModel(resolve(encoderPath), resolve(decoderPath), name)
+        this.emit('segmenter:status', segmenter.status())
+        return model
+      },
+      'models:rename': async ({ modelId, name }) => {
+        const segmenter = this.requireSegmenter()
+        const model = segmenter.models.rename(modelId, name, this.actor)
+        this.emit('segmenter:status', segmenter.status())
+        return model
+      },
+      'models:remove': async ({ modelId }) => {
+        const segmenter = this.requireSegmenter()
+        segmenter.models.remove(modelId, this.actor)
+        this.emit('segmenter:status', segmenter.status())
+        return null
+      },
+      'models:activate': async ({ modelId }) => {
+        const status = await this.requireSegmenter().activate(modelId)
+        this.emit('images:changed', { imageIds: 'all' }) // readiness is per model
+        return status
+      },
+      'segmenter:status': async () => this.requireSegmenter().status(),
+      'segmenter:configure': async (settings) => this.requireSegmenter().configure(settings),
+      'embeddings:prepare': async ({ imageId }) => this.requireSegmenter().prepare(imageId),
+      'embeddings:encodeProject': async () => this.requireSegmenter().startEncodeProject(),
+      'segment:predict': async (input) => this.requireSegmenter().predict(input),
       'jobs:list': async () => this.session?.jobs.list() ?? [],
       'jobs:cancel': async ({ jobId }) => this.requireSession().jobs.cancel(jobId),
     }

@@ -4,7 +4,9 @@
  * table so a job cut short by a crash is found again on the next open and resumed.
  */
 import { randomUUID } from 'node:crypto'
-import type { JobInfo, JobKind, JobState, ScanSummary } from '../../../src-preload/contract/dto'
+import type { EncodeSummary, JobInfo, JobKind, JobState, ScanSummary } from '../../../src-preload/contract/dto'
+
+export type JobResult = ScanSummary | EncodeSummary
 import { AppError } from '../../../src-preload/contract/errors'
 import { toErrorPayload } from '../app/error-payload'
 import type { ProjectDb } from '../project/database'
@@ -19,7 +21,7 @@ export interface JobSpec {
   label: string
   /** JSON-serialisable; enough to run the job again after a restart. */
   params: Record<string, unknown>
-  run(context: JobContext): Promise<ScanSummary | null>
+  run(context: JobContext): Promise<JobResult | null>
 }
 
 /** Progress events go out at most this often per job (the final state always goes out). */
@@ -151,7 +153,7 @@ export class JobRunner {
     }
   }
 
-  private finish(job: LiveJob, state: JobState, error: string | null, result: ScanSummary | null): void {
+  private finish(job: LiveJob, state: JobState, error: string | null, result: JobResult | null): void {
     job.info.state = state
     job.info.error = error
     job.info.result = result

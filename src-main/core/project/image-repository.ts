@@ -34,7 +34,8 @@ export interface NewImage {
 
 export const SYSTEM_ACTOR = 'tessera'
 
-export function toImageSummary(row: ImageRow): ImageSummary {
+/** `embeddingReady`: whether the active model's embedding of this image is cached. */
+export function toImageSummary(row: ImageRow, embeddingReady = false): ImageSummary {
   return {
     id: row.id,
     relPath: row.rel_path,
@@ -46,6 +47,7 @@ export function toImageSummary(row: ImageRow): ImageSummary {
     orientation: row.orientation,
     status: row.status,
     missing: row.missing === 1,
+    embeddingReady,
   }
 }
 

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import type { ImagePage, ImageStatus, ImageSummary, JobInfo, ProjectSummary } from '../../../src-preload/contract/dto'
+import type { ImagePage, ImageStatus, ImageSummary, JobInfo, JobKind, ProjectSummary } from '../../../src-preload/contract/dto'
 import { AppError } from '../../../src-preload/contract/errors'
 import { projectPaths, type ProjectPaths } from '../app/app-paths'
 import { assertFolder } from '../imaging/folder-scan'
@@ -36,6 +36,8 @@ export interface CreateProjectOptions {
 export class ProjectSession {
   readonly images: ImageRepository
   readonly jobs: JobRunner
+  /** Whether the active model's embedding of an image (by content hash) is cached; set by the segmenter. */
+  embeddingReadiness: (contentHash: string) => boolean = () => false
 
   private constructor(
     readonly db: ProjectDb,
@@ -119,19 +121,27 @@ export class ProjectSession {
     })
   }
 
-  /** Re-runs work cut short by a crash or quit (imports are idempotent, so they simply run again). */
-  resumeInterrupted(): JobInfo[] {
-    return this.jobs.takeInterrupted().map((job) => {
-      if (job.kind === 'import') return this.startImport(`${job.label} (resumed)`)
-      throw new Error(`Unknown job kind ${job.kind as string}`)
+  /**
+   * Re-runs work cut short by a crash or quit. Every job kind is idempotent (imports skip what is
+   * imported, encoding skips what is cached), so resuming is running it again.
+   */
+  resumeInterrupted(resumers: Partial<Record<JobKind, (label: string) => JobInfo>> = {}): JobInfo[] {
+    const all = { import: (label: string) => this.startImport(label), ...resumers }
+    return this.jobs.takeInterrupted().flatMap((job) => {
+      const resume = all[job.kind]
+      return resume ? [resume(`${job.label.replace(/ \(resumed\)$/, '')} (resumed)`)] : []
     })
+  }
+
+  summarise(row: ImageRow): ImageSummary {
+    return toImageSummary(row, this.embeddingReadiness(row.content_hash))
   }
 
   page(offset: number, limit: number, status?: ImageStatus): ImagePage {
     return {
       total: status ? this.images.countsByStatus()[status] : this.images.count(),
       offset,
-      items: this.images.page(offset, limit, status).map(toImageSummary),
+      items: this.images.page(offset, limit, status).map((row) => this.summarise(row)),
       counts: this.images.countsByStatus(),
     }
   }
@@ -149,7 +159,7 @@ export class ProjectSession {
       this.images.setStatus(id, status, now)
       this.images.recordEvent({ at: now, actor, kind: 'image:status', entityId: id, before: { status: before.status }, after: { status } })
     })()
-    return toImageSummary(this.image(id))
+    return this.summarise(this.image(id))
   }
 
   async close(): Promise<void> {

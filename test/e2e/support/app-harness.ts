@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Backend } from '../../../src-main/core/app/backend'
 import { startWebShell, type WebShell } from '../../../src-main/web-shell/server'
+import { testBackendOptions } from '../../support/test-backend'
 
 export interface AppHarness {
   backend: Backend
@@ -21,7 +22,7 @@ export const RENDERER_DIR = resolve('out', 'renderer')
 export async function startApp(): Promise<AppHarness> {
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` first.')
   const dataDir = await mkdtemp(join(tmpdir(), 'tessera-e2e-'))
-  const backend = new Backend({ dataDir, transport: 'web-shell', version: 'e2e', actor: 'e2e-annotator' })
+  const backend = new Backend(testBackendOptions({ dataDir, transport: 'web-shell', version: 'e2e', actor: 'e2e-annotator' }))
   const shell = await startWebShell({ backend, rendererDir: RENDERER_DIR })
   return {
     backend,

@@ -10,6 +10,7 @@ import { requestSchemas } from '../../../src-preload/contract/requests'
 import { Backend, DEMO_PROJECT_NAME } from '../../../src-main/core/app/backend'
 import { DEMO_GROUND_TRUTH_FILE } from '../../../src-main/core/demo/demo-project'
 import { makeTempDir, writeJpegSeries } from '../../support/make-images'
+import { testBackendOptions } from '../../support/test-backend'
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
   try {
@@ -40,7 +41,7 @@ describe('Backend', () => {
     dataDir = join(root, 'data')
     imageRoot = join(root, 'photos')
     await mkdir(imageRoot)
-    backend = new Backend({ dataDir, transport: 'web-shell', version: '9.9.9', actor: 'ada' })
+    backend = new Backend(testBackendOptions({ dataDir, transport: 'web-shell', version: '9.9.9', actor: 'ada' }))
     events = []
     backend.subscribe((event) => events.push(event))
   })

@@ -8,6 +8,7 @@ import { Backend } from '../../../src-main/core/app/backend'
 import { TOKEN_COOKIE } from '../../../src-main/web-shell/security'
 import { startWebShell, type WebShell } from '../../../src-main/web-shell/server'
 import { makeTempDir, writeJpegSeries } from '../../support/make-images'
+import { testBackendOptions } from '../../support/test-backend'
 
 interface Reply {
   status: number
@@ -35,7 +36,7 @@ describe('web shell server', () => {
     const imageRoot = join(temp.dir, 'photos')
     await writeJpegSeries(imageRoot, 2)
 
-    backend = new Backend({ dataDir: join(temp.dir, 'data'), transport: 'web-shell', version: 'test' })
+    backend = new Backend(testBackendOptions({ dataDir: join(temp.dir, 'data'), transport: 'web-shell', version: 'test' }))
     await backend.call('projects:create', { name: 'Shell test', imageRoot })
     const session = backend.currentProject
     for (const job of session?.jobs.list() ?? []) await session?.jobs.wait(job.id)

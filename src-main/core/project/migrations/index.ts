@@ -1,7 +1,8 @@
 import { createCoreTables } from './0001-create-core-tables'
+import { addModelSettings } from './0002-add-model-settings'
 import type { Migration } from './migration'
 
 /** Every migration in order; `version` must equal its position + 1. */
-export const MIGRATIONS: readonly Migration[] = [createCoreTables]
+export const MIGRATIONS: readonly Migration[] = [createCoreTables, addModelSettings]
 
 export type { Migration } from './migration'
