@@ -36,8 +36,9 @@ export default tseslint.config(
         {
           patterns: [
             { group: nodeBuiltins, message: 'The renderer runs without Node: ask the backend through the api.' },
+            { group: ['electron'], message: 'The renderer talks to the backend only through the contract.' },
             {
-              group: ['electron', '**/src-main/**', '!**/src-main/core/masks', '!**/src-main/core/masks/**'],
+              regex: '^(?!.*src-main/core/masks(/|$)).*src-main/',
               message: 'The renderer talks to the backend only through the contract (pure mask maths excepted).',
             },
             { group: ['**/src-preload/index*'], message: 'Import the contract, not the preload.' },

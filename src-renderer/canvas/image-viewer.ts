@@ -12,7 +12,7 @@ import { PromptMarkers, type MarkerPoint } from './prompt-markers'
 const CLICK_SLOP = 4
 
 export interface ImageClick {
-  /** Image pixel (of the annotation copy) under the pointer. */
+  /** Image position under the pointer, in pixels of the annotation copy (continuous: pixel i spans [i, i+1)). */
   x: number
   y: number
   /** Alt-click or right-click: a negative prompt. */
@@ -215,7 +215,10 @@ export class ImageViewer {
       this.drag = null
       if (!drag.moved && (drag.button === 0 || drag.button === 2)) {
         this.updateCursor(event)
-        if (this.cursor) this.onImageClick?.({ x: this.cursor.x, y: this.cursor.y, negative: drag.button === 2 || drag.alt })
+        // Exact (sub-pixel) image coordinates, as SAM takes them; the cursor readout is floored.
+        const point = this.local(event)
+        const exact = screenToImage(this.camera, point.x, point.y)
+        if (this.cursor) this.onImageClick?.({ x: exact.x, y: exact.y, negative: drag.button === 2 || drag.alt })
       }
       this.app.canvas.releasePointerCapture(event.pointerId)
       this.app.canvas.classList.remove('panning')

@@ -32,8 +32,7 @@ export class PromptMarkers {
     const g = this.graphics
     g.clear()
     for (const point of this.points) {
-      // Pixel centres: a click at pixel (x, y) is drawn at (x + 0.5, y + 0.5).
-      const { x, y } = imageToScreen(camera, point.x + 0.5, point.y + 0.5)
+      const { x, y } = imageToScreen(camera, point.x, point.y)
       if (point.label === 'positive') {
         g.circle(x, y, RADIUS).fill({ color: 0x2bd47d }).stroke({ color: 0x0b1f14, width: 2 })
         g.moveTo(x - 3.5, y)

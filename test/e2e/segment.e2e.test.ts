@@ -1,0 +1,122 @@
+/**
+ * Interactive segmentation in the browser with the bundled demo segmenter (real worker thread and
+ * onnxruntime-node behind the web shell): open a demo scene, click an object, see its mask painted
+ * and its candidates listed; refine with a negative point; cycle candidates; clear.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeMask, decompressRle } from '../../src-main/core/masks'
+import { startApp, type AppHarness } from './support/app-harness'
+import { collectPageErrors, launchChromium, screenshot } from './support/browser'
+
+let app: AppHarness
+let browser: Browser
+let page: Page
+let errors: string[]
+
+interface TruthObject {
+  id: number
+  kind: string
+  parentId: number | null
+  area: number
+  segmentation: { size: [number, number]; counts: string }
+}
+
+beforeAll(async () => {
+  app = await startApp()
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  errors = collectPageErrors(page)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await app?.close()
+})
+
+/** The screen position (page coordinates) of an image pixel, from the canvas's camera. */
+async function screenOf(x: number, y: number): Promise<{ x: number; y: number }> {
+  const host = page.getByTestId('image-canvas')
+  const [scale, offsetX, offsetY] = ((await host.getAttribute('data-camera')) ?? '').split(' ').map(Number) as [number, number, number]
+  const box = (await host.boundingBox())!
+  return { x: box.x + offsetX + x * scale, y: box.y + offsetY + y * scale }
+}
+
+async function pixelAt(point: { x: number; y: number }): Promise<[number, number, number]> {
+  const png = await page.screenshot()
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true })
+  const offset = (Math.round(point.y) * info.width + Math.round(point.x)) * info.channels
+  return [data[offset] as number, data[offset + 1] as number, data[offset + 2] as number]
+}
+
+describe('segmenting a demo object', () => {
+  let target: TruthObject
+  let click: { x: number; y: number }
+  let truthMask: Uint8Array
+
+  it('opens the demo project and a scene whose embedding gets ready', async () => {
+    await page.goto(app.shell.url)
+    await page.getByTestId('open-demo').click()
+    await expect.poll(() => page.getByTestId('image-total').innerText(), { timeout: 60_000 }).toBe('12')
+    const truth = JSON.parse(await readFile(join(app.dataDir, 'demo-images', 'ground-truth.json'), 'utf8')) as Record<
+      string,
+      { width: number; height: number; objects: TruthObject[] }
+    >
+    const scene = truth['scene-01.jpg']!
+    const childless = scene.objects.filter(
+      (object) =>
+        object.parentId === null &&
+        ['disk', 'ellipse', 'rectangle'].includes(object.kind) &&
+        !scene.objects.some((other) => other.parentId === object.id),
+    )
+    target = childless.sort((a, b) => b.area - a.area)[0]!
+    truthMask = decodeMask(decompressRle(target.segmentation))
+    let sx = 0
+    let sy = 0
+    for (let i = 0; i < truthMask.length; i++) if (truthMask[i]) ((sx += i % scene.width), (sy += Math.floor(i / scene.width)))
+    click = { x: sx / target.area, y: sy / target.area }
+    await page.locator('[data-testid=grid-cell][title="scene-01.jpg"]').click()
+    await expect.poll(() => page.getByTestId('embedding-state').getAttribute('data-state'), { timeout: 60_000 }).toBe('ready')
+    await expect.poll(() => page.getByTestId('model-status').innerText(), { timeout: 30_000 }).toMatch(/Demo segmenter · CPU/)
+  })
+
+  it('paints the mask of the clicked object and lists three candidates', async () => {
+    const at = await screenOf(click.x, click.y)
+    const before = await pixelAt(at)
+    await page.mouse.click(at.x, at.y)
+    await expect.poll(() => page.getByTestId('candidate').count(), { timeout: 30_000 }).toBe(3)
+    const after = await pixelAt(at)
+    // The overlay tints the object blue.
+    expect(after[2] - after[0]).toBeGreaterThan(before[2] - before[0] + 30)
+    await screenshot(page, '08-segment-click')
+    // The shown candidate matches the object: compare through the API with the true mask.
+    const session = app.backend.currentProject!
+    const imageId = session.images.all().find((row) => row.rel_path === 'scene-01.jpg')!.id
+    const result = await app.backend.call('segment:predict', { imageId, points: [{ x: click.x, y: click.y, label: 'positive' }] })
+    const best = decodeMask(decompressRle(result.candidates[result.best]!.rle))
+    let inter = 0
+    let union = 0
+    for (let i = 0; i < best.length; i++) {
+      if (best[i] && truthMask[i]) inter++
+      if (best[i] || truthMask[i]) union++
+    }
+    expect(inter / union).toBeGreaterThan(0.85)
+  })
+
+  it('cycles candidates with Tab, refines with a negative point, and clears with Esc', async () => {
+    const active = () => page.locator('[data-testid=candidate].active').innerText()
+    const first = await active()
+    await page.keyboard.press('Tab')
+    await expect.poll(active).not.toBe(first)
+    const far = await screenOf(click.x + 200, click.y)
+    await page.mouse.click(far.x, far.y, { button: 'right' })
+    await expect.poll(() => page.getByTestId('candidate').count()).toBeGreaterThan(0)
+    await page.keyboard.press('Escape')
+    await expect.poll(() => page.getByTestId('candidate').count()).toBe(0)
+    expect(await page.getByTestId('image-title').innerText()).toBe('scene-01.jpg') // Esc cleared the prompt, did not leave
+    expect(errors).toEqual([])
+  })
+})
