@@ -69,6 +69,14 @@ async function main(): Promise<void> {
       const result = await dialog.showOpenDialog({ properties: ['openDirectory'] })
       return result.canceled ? null : (result.filePaths[0] ?? null)
     },
+    pickFile: async (title, extensions) => {
+      const result = await dialog.showOpenDialog({
+        title,
+        properties: ['openFile'],
+        filters: [{ name: extensions.join(', '), extensions }],
+      })
+      return result.canceled ? null : (result.filePaths[0] ?? null)
+    },
   })
   registerIpc(backend, () => mainWindow?.webContents ?? null)
   if ((await backend.call('projects:listRecent', {})).length === 0) await backend.call('projects:openDemo', {})

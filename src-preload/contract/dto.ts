@@ -116,6 +116,8 @@ export const DirectoryListing = z.object({
   directories: z.array(z.string()),
   /** Images directly inside this folder (not recursive), to help pick the right one. */
   imageCount: z.number().int(),
+  /** Files with the requested endings (empty unless asked for). */
+  files: z.array(z.string()),
 })
 export type DirectoryListing = z.infer<typeof DirectoryListing>
 

@@ -32,8 +32,22 @@ export const requestSchemas = {
   'app:info': { input: NoInput, output: AppInfo },
 
   'fs:listDirectory': {
-    input: z.object({ path: z.string().min(1).max(4096).optional() }).strict(),
+    input: z
+      .object({
+        path: z.string().min(1).max(4096).optional(),
+        /** List files with these endings too (e.g. ['.onnx']), for choosing a file. */
+        fileExtensions: z
+          .array(z.string().regex(/^\.[a-z0-9]{1,10}$/))
+          .max(10)
+          .optional(),
+      })
+      .strict(),
     output: DirectoryListing,
+  },
+  /** Native file dialog, where the transport has one; null when cancelled or unavailable. */
+  'fs:pickFile': {
+    input: z.object({ title: z.string().max(200), extensions: z.array(z.string().regex(/^[a-z0-9]{1,10}$/)).max(10) }).strict(),
+    output: z.string().nullable(),
   },
   /** Native folder dialog; resolves to null when cancelled or when the transport has none. */
   'fs:pickFolder': { input: NoInput, output: z.string().nullable() },
@@ -78,7 +92,13 @@ export const requestSchemas = {
   'models:list': { input: NoInput, output: z.array(ModelInfo) },
   /** Registers an encoder + decoder pair; the variant is detected from the graphs, never from file names. */
   'models:add': {
-    input: z.object({ encoderPath: z.string().min(1).max(4096), decoderPath: z.string().min(1).max(4096), name: z.string().trim().min(1).max(200).optional() }).strict(),
+    input: z
+      .object({
+        encoderPath: z.string().min(1).max(4096),
+        decoderPath: z.string().min(1).max(4096),
+        name: z.string().trim().min(1).max(200).optional(),
+      })
+      .strict(),
     output: ModelInfo,
   },
   'models:rename': { input: z.object({ modelId: ModelId, name: z.string().trim().min(1).max(200) }).strict(), output: ModelInfo },
@@ -87,7 +107,12 @@ export const requestSchemas = {
 
   'segmenter:status': { input: NoInput, output: SegmenterStatus },
   'segmenter:configure': {
-    input: z.object({ threads: z.number().int().min(1).max(64).optional(), preferredProvider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']).optional() }).strict(),
+    input: z
+      .object({
+        threads: z.number().int().min(1).max(64).optional(),
+        preferredProvider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']).optional(),
+      })
+      .strict(),
     output: SegmenterStatus,
   },
   /** Makes sure an image's embedding is (being) computed; answers at once with its state. */

@@ -6,8 +6,9 @@ import type { AppInfo, JobInfo, ProjectSummary } from '../../src-preload/contrac
 import type { AnyTesseraEvent } from '../../src-preload/contract/events'
 import { ApiError, call, transport } from '../lib/api'
 import { catalog } from './catalog.svelte'
+import { segmenter } from './segmenter.svelte'
 
-export type Route = { screen: 'home' } | { screen: 'grid' } | { screen: 'image'; imageId: number }
+export type Route = { screen: 'home' } | { screen: 'grid' } | { screen: 'image'; imageId: number } | { screen: 'models' }
 
 /** How long finished jobs stay in the top bar, in ms. */
 const FINISHED_JOB_LINGER_MS = 6000
@@ -28,7 +29,7 @@ class AppState {
       this.project = await call('projects:current', {})
       this.jobs = (await call('jobs:list', {})).filter((job) => job.state === 'running' || job.state === 'queued')
       this.route = this.project ? { screen: 'grid' } : { screen: 'home' }
-      if (this.project) await catalog.reset()
+      if (this.project) await Promise.all([catalog.reset(), segmenter.refreshStatus()])
     } catch (error) {
       this.report(error)
     } finally {
@@ -55,7 +56,7 @@ class AppState {
     if (!project) return
     this.project = project
     this.route = { screen: 'grid' }
-    await catalog.reset()
+    await Promise.all([catalog.reset(), segmenter.refreshStatus()])
   }
 
   async closeProject(): Promise<void> {

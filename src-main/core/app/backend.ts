@@ -25,6 +25,8 @@ export interface BackendOptions {
   version: string
   /** Native folder dialog, where the transport has one. */
   pickFolder?: () => Promise<string | null>
+  /** Native file dialog, where the transport has one (extensions without dots). */
+  pickFile?: (title: string, extensions: string[]) => Promise<string | null>
   /** Who is working; recorded on every event. */
   actor?: string
   /** Starts the segmentation worker thread (the built app's, or a TypeScript-source one in tests). */
@@ -137,7 +139,8 @@ export class Backend {
       onStatus: (status) => this.emit('segmenter:status', status),
       onEmbedding: (status) => {
         this.emit('embeddings:status', status)
-        if (status.state === 'ready' && this.session === session) this.emit('images:updated', session.summarise(session.image(status.imageId)))
+        if (status.state === 'ready' && this.session === session)
+          this.emit('images:updated', session.summarise(session.image(status.imageId)))
       },
     })
     await segmenter.ensureBundledModel()
@@ -179,7 +182,8 @@ export class Backend {
         homeDir: homedir(),
       }),
       'fs:pickFolder': async () => (this.options.pickFolder ? this.options.pickFolder() : null),
-      'fs:listDirectory': async ({ path }) => {
+      'fs:pickFile': async ({ title, extensions }) => (this.options.pickFile ? this.options.pickFile(title, extensions) : null),
+      'fs:listDirectory': async ({ path, fileExtensions }) => {
         const dir = resolve(path ?? homedir())
         let entries
         try {
@@ -197,6 +201,12 @@ export class Backend {
           parent: parent === dir ? null : parent,
           directories,
           imageCount: entries.filter((entry) => entry.isFile() && isImageFileName(entry.name)).length,
+          files: fileExtensions
+            ? entries
+                .filter((entry) => entry.isFile() && fileExtensions.some((ending) => entry.name.toLowerCase().endsWith(ending)))
+                .map((entry) => entry.name)
+                .sort((a, b) => a.localeCompare(b))
+            : [],
         }
       },
       'projects:listRecent': async () => this.recent.list(),

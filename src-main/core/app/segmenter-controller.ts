@@ -8,7 +8,16 @@ import { createReadStream, existsSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import sharp from 'sharp'
-import type { EmbeddingStatus, JobInfo, MaskCandidate, ModelInfo, PredictResult, PromptBox, PromptPoint, SegmenterStatus } from '../../../src-preload/contract/dto'
+import type {
+  EmbeddingStatus,
+  JobInfo,
+  MaskCandidate,
+  ModelInfo,
+  PredictResult,
+  PromptBox,
+  PromptPoint,
+  SegmenterStatus,
+} from '../../../src-preload/contract/dto'
 import { AppError, type ErrorCode } from '../../../src-preload/contract/errors'
 import { compressRle, encodeMask, rleArea, rleToSa1bBbox } from '../masks'
 import type { ProjectSession } from '../project/project-session'
@@ -96,7 +105,8 @@ export class SegmenterController {
     }
     const existing = this.models.bundled()
     if (existing) {
-      if (existing.encoderPath !== encoderPath || existing.decoderPath !== decoderPath) this.models.relocate(existing.id, encoderPath, decoderPath)
+      if (existing.encoderPath !== encoderPath || existing.decoderPath !== decoderPath)
+        this.models.relocate(existing.id, encoderPath, decoderPath)
     } else {
       const manifest = JSON.parse(await (await import('node:fs/promises')).readFile(join(dir, 'model.json'), 'utf8')) as DemoManifest
       this.models.add(
@@ -130,7 +140,11 @@ export class SegmenterController {
       model,
       state: this.state,
       provider: result?.providerInUse ?? null,
-      providersTried: (result?.providersTried ?? []).map((attempt) => ({ provider: attempt.provider, used: attempt.used, reason: attempt.reason })),
+      providersTried: (result?.providersTried ?? []).map((attempt) => ({
+        provider: attempt.provider,
+        used: attempt.used,
+        reason: attempt.reason,
+      })),
       preferredProvider: settings.preferredProvider,
       threads: result?.threads ?? settings.threads,
       error: this.error,
@@ -270,7 +284,10 @@ export class SegmenterController {
         const file = annotationCopyPath(this.options.session.paths, row.content_hash)
         const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
         const rgb = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-        await this.options.service.encode({ data: rgb, width: info.width, height: info.height }, { imageHash: row.content_hash, transfer: true, ...(signal ? { signal } : {}) })
+        await this.options.service.encode(
+          { data: rgb, width: info.width, height: info.height },
+          { imageHash: row.content_hash, transfer: true, ...(signal ? { signal } : {}) },
+        )
         this.options.onEmbedding({ imageId, state: 'ready', error: null })
       } catch (error) {
         const appError = toAppError(error)
@@ -302,21 +319,32 @@ export class SegmenterController {
     }
   }
 
-  async predict(input: { imageId: number; points: PromptPoint[]; box?: PromptBox | undefined; refineFrom?: string | undefined; multimask?: boolean | undefined }): Promise<PredictResult> {
+  async predict(input: {
+    imageId: number
+    points: PromptPoint[]
+    box?: PromptBox | undefined
+    refineFrom?: string | undefined
+    multimask?: boolean | undefined
+  }): Promise<PredictResult> {
     const row = this.options.session.image(input.imageId)
     const started = performance.now()
     await this.encodeImage(input.imageId)
     const loaded = await this.ensureLoaded()
     const embeddingMs = performance.now() - started
     const maskInput = input.refineFrom ? this.refineLogits.get(input.refineFrom) : undefined
-    if (input.refineFrom && !maskInput) throw new AppError('not_found', 'The candidate to refine from is no longer kept; prompt again without refining.')
+    if (input.refineFrom && !maskInput)
+      throw new AppError('not_found', 'The candidate to refine from is no longer kept; prompt again without refining.')
     const frame = { width: row.annotation_width, height: row.annotation_height }
     let result
     try {
       result = await this.options.service.predict(
         { imageHash: row.content_hash, modelHash: loaded.modelHash },
         {
-          points: input.points.map((point) => ({ x: point.x, y: point.y, label: point.label === 'positive' ? 'foreground' : 'background' })),
+          points: input.points.map((point) => ({
+            x: point.x,
+            y: point.y,
+            label: point.label === 'positive' ? 'foreground' : 'background',
+          })),
           box: input.box,
           maskInput: maskInput && loaded.capabilities.maskInput ? maskInput : undefined,
         },
@@ -341,11 +369,20 @@ export class SegmenterController {
         stabilityScore: stabilityScore(candidate.logits),
       }
     })
-    const best = candidates.reduce((bestIndex, candidate, index) => (candidate.predictedIou > (candidates[bestIndex]?.predictedIou ?? -Infinity) ? index : bestIndex), 0)
+    const best = candidates.reduce(
+      (bestIndex, candidate, index) => (candidate.predictedIou > (candidates[bestIndex]?.predictedIou ?? -Infinity) ? index : bestIndex),
+      0,
+    )
     return {
       candidates,
       best,
-      timings: { embeddingMs, feedsMs: result.timings.feedsMs, decoderMs: result.timings.decoderMs, postprocessMs: result.timings.postprocessMs, encodeMs: performance.now() - encodeStarted },
+      timings: {
+        embeddingMs,
+        feedsMs: result.timings.feedsMs,
+        decoderMs: result.timings.decoderMs,
+        postprocessMs: result.timings.postprocessMs,
+        encodeMs: performance.now() - encodeStarted,
+      },
     }
   }
 
