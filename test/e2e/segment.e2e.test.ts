@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeMask, decompressRle } from '../../src-main/core/masks'
+import { maskCentroid, maskIou } from '../support/mask-geometry'
 import { startApp, type AppHarness } from './support/app-harness'
 import { collectPageErrors, launchChromium, screenshot } from './support/browser'
 
@@ -74,10 +75,7 @@ describe('segmenting a demo object', () => {
     )
     target = childless.sort((a, b) => b.area - a.area)[0]!
     truthMask = decodeMask(decompressRle(target.segmentation))
-    let sx = 0
-    let sy = 0
-    for (let i = 0; i < truthMask.length; i++) if (truthMask[i]) ((sx += i % scene.width), (sy += Math.floor(i / scene.width)))
-    click = { x: sx / target.area, y: sy / target.area }
+    click = maskCentroid(truthMask, scene.width)!
     await page.locator('[data-testid=grid-cell][title="scene-01.jpg"]').click()
     await expect.poll(() => page.getByTestId('embedding-state').getAttribute('data-state'), { timeout: 60_000 }).toBe('ready')
     await expect.poll(() => page.getByTestId('model-status').innerText(), { timeout: 30_000 }).toMatch(/Demo segmenter · CPU/)
@@ -97,13 +95,7 @@ describe('segmenting a demo object', () => {
     const imageId = session.images.all().find((row) => row.rel_path === 'scene-01.jpg')!.id
     const result = await app.backend.call('segment:predict', { imageId, points: [{ x: click.x, y: click.y, label: 'positive' }] })
     const best = decodeMask(decompressRle(result.candidates[result.best]!.rle))
-    let inter = 0
-    let union = 0
-    for (let i = 0; i < best.length; i++) {
-      if (best[i] && truthMask[i]) inter++
-      if (best[i] || truthMask[i]) union++
-    }
-    expect(inter / union).toBeGreaterThan(0.85)
+    expect(maskIou(best, truthMask)).toBeGreaterThan(0.85)
   })
 
   it('cycles candidates with Tab, refines with a negative point, and clears with Esc', async () => {

@@ -53,7 +53,9 @@ export class ModelRepository {
   }
 
   findByHashes(encoderSha256: string, decoderSha256: string): ModelInfo | null {
-    const row = this.db.prepare('SELECT * FROM models WHERE encoder_sha256 = ? AND decoder_sha256 = ?').get(encoderSha256, decoderSha256) as ModelRow | undefined
+    const row = this.db
+      .prepare('SELECT * FROM models WHERE encoder_sha256 = ? AND decoder_sha256 = ?')
+      .get(encoderSha256, decoderSha256) as ModelRow | undefined
     return row ? toModelInfo(row, this.activeId()) : null
   }
 
@@ -72,7 +74,12 @@ export class ModelRepository {
         )
         .run({ ...model, bundled: model.bundled ? 1 : 0, now })
       const newId = Number(result.lastInsertRowid)
-      this.event(actor, 'model:added', newId, undefined, { name: model.name, variant: model.variant, encoderSha256: model.encoderSha256, decoderSha256: model.decoderSha256 })
+      this.event(actor, 'model:added', newId, undefined, {
+        name: model.name,
+        variant: model.variant,
+        encoderSha256: model.encoderSha256,
+        decoderSha256: model.decoderSha256,
+      })
       return newId
     })()
     return this.get(id)
@@ -97,9 +104,14 @@ export class ModelRepository {
     const model = this.get(id)
     if (model.bundled) throw new AppError('conflict', 'The bundled demo segmenter cannot be removed.')
     const used = (this.db.prepare('SELECT count(*) AS n FROM masks WHERE model_id = ?').get(id) as { n: number }).n
-    if (used > 0) throw new AppError('conflict', `${model.name} made ${used} masks in this project; it stays listed so their provenance stays complete.`)
+    if (used > 0)
+      throw new AppError(
+        'conflict',
+        `${model.name} made ${used} masks in this project; it stays listed so their provenance stays complete.`,
+      )
     this.db.transaction(() => {
-      if (this.activeId() === id) this.db.prepare('UPDATE project SET active_model_id = (SELECT id FROM models WHERE bundled = 1 ORDER BY id LIMIT 1)').run()
+      if (this.activeId() === id)
+        this.db.prepare('UPDATE project SET active_model_id = (SELECT id FROM models WHERE bundled = 1 ORDER BY id LIMIT 1)').run()
       this.db.prepare('DELETE FROM models WHERE id = ?').run(id)
       this.event(actor, 'model:removed', id, { name: model.name }, undefined)
     })()
@@ -107,7 +119,10 @@ export class ModelRepository {
 
   /** The cache folder name of a model's embeddings, once the worker has told it (null before the first load). */
   embeddingCacheKey(id: number): string | null {
-    return (this.db.prepare('SELECT embedding_cache_key AS key FROM models WHERE id = ?').get(id) as { key: string | null } | undefined)?.key ?? null
+    return (
+      (this.db.prepare('SELECT embedding_cache_key AS key FROM models WHERE id = ?').get(id) as { key: string | null } | undefined)?.key ??
+      null
+    )
   }
 
   setEmbeddingCacheKey(id: number, key: string): void {
@@ -129,20 +144,30 @@ export class ModelRepository {
   }
 
   settings(): InferenceSettings {
-    const row = this.db.prepare('SELECT inference_threads AS threads, preferred_provider AS preferredProvider FROM project').get() as InferenceSettings
+    const row = this.db
+      .prepare('SELECT inference_threads AS threads, preferred_provider AS preferredProvider FROM project')
+      .get() as InferenceSettings
     return row
   }
 
   configure(settings: Partial<InferenceSettings>): InferenceSettings {
     if (settings.threads !== undefined) this.db.prepare('UPDATE project SET inference_threads = ?').run(settings.threads)
-    if (settings.preferredProvider !== undefined) this.db.prepare('UPDATE project SET preferred_provider = ?').run(settings.preferredProvider)
+    if (settings.preferredProvider !== undefined)
+      this.db.prepare('UPDATE project SET preferred_provider = ?').run(settings.preferredProvider)
     return this.settings()
   }
 
   private event(actor: string, kind: string, id: number, before: unknown, after: unknown): void {
     this.db
       .prepare("INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES (?, ?, ?, 'model', ?, ?, ?)")
-      .run(new Date().toISOString(), actor, kind, id, before === undefined ? null : JSON.stringify(before), after === undefined ? null : JSON.stringify(after))
+      .run(
+        new Date().toISOString(),
+        actor,
+        kind,
+        id,
+        before === undefined ? null : JSON.stringify(before),
+        after === undefined ? null : JSON.stringify(after),
+      )
   }
 }
 

@@ -342,7 +342,18 @@ describe('Backend', () => {
       await writeFile(join(imageRoot, 'notes.txt'), 'x')
       await writeJpegSeries(join(imageRoot, 'zeta'), 1) // not counted: not directly inside
       const listing = await backend.call('fs:listDirectory', { path: imageRoot })
-      expect(listing).toEqual({ path: imageRoot, parent: root, directories: ['Alpha', 'zeta'], imageCount: 2 })
+      expect(listing).toEqual({ path: imageRoot, parent: root, directories: ['Alpha', 'zeta'], imageCount: 2, files: [] })
+    })
+
+    it('lists files with the requested endings when choosing a file', async () => {
+      const listing = await backend.call('fs:listDirectory', { path: root, fileExtensions: ['.onnx'] })
+      expect(listing.files).toEqual([])
+      await writeFile(join(root, 'encoder.onnx'), 'x')
+      await writeFile(join(root, 'notes.txt'), 'x')
+      expect((await backend.call('fs:listDirectory', { path: root, fileExtensions: ['.onnx'] })).files).toEqual(['encoder.onnx'])
+      await expect(backend.call('fs:listDirectory', { path: root, fileExtensions: ['onnx'] })).rejects.toMatchObject({
+        code: 'invalid_request',
+      })
     })
 
     it('starts at the home folder, stops at the file-system root and reports bad paths', async () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Backend } from '../../../src-main/core/app/backend'
 import { generateScene } from '../../../src-main/core/demo/synthetic-scene'
 import { decodeMask, decompressRle } from '../../../src-main/core/masks'
+import { maskCentroid, maskIou } from '../../support/mask-geometry'
 import { testBackendOptions } from '../../support/test-backend'
 
 let dir: string
@@ -20,16 +21,6 @@ let truth: { mask: Uint8Array; cx: number; cy: number }
 const WIDTH = 600
 const HEIGHT = 400
 
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0
-  let union = 0
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] && b[i]) inter++
-    if (a[i] || b[i]) union++
-  }
-  return union === 0 ? 0 : inter / union
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tessera-segmenter-'))
   const images = join(dir, 'images')
@@ -37,20 +28,21 @@ beforeAll(async () => {
   const scene = generateScene(4242, WIDTH, HEIGHT, 5)
   // The target: the largest convex object without parts (its centroid is inside it).
   const target = scene.objects
-    .filter((object) => ['disk', 'ellipse', 'rectangle'].includes(object.kind) && object.parentId === null && !scene.objects.some((other) => other.parentId === object.id))
+    .filter(
+      (object) =>
+        ['disk', 'ellipse', 'rectangle'].includes(object.kind) &&
+        object.parentId === null &&
+        !scene.objects.some((other) => other.parentId === object.id),
+    )
     .sort((a, b) => b.area - a.area)[0]!
-  let sx = 0
-  let sy = 0
-  for (let i = 0; i < target.mask.length; i++) if (target.mask[i]) ((sx += i % WIDTH), (sy += Math.floor(i / WIDTH)))
-  let cx = Math.round(sx / target.area)
-  let cy = Math.round(sy / target.area)
-  if (!target.mask[cy * WIDTH + cx]) {
-    const first = target.mask.indexOf(1)
-    cx = first % WIDTH
-    cy = Math.floor(first / WIDTH)
-  }
-  truth = { mask: target.mask, cx, cy }
-  await writeFile(join(images, 'scene.png'), await sharp(scene.rgb, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).png().toBuffer())
+  const centroid = maskCentroid(target.mask, WIDTH)!
+  truth = { mask: target.mask, cx: Math.round(centroid.x), cy: Math.round(centroid.y) }
+  await writeFile(
+    join(images, 'scene.png'),
+    await sharp(scene.rgb, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
+      .png()
+      .toBuffer(),
+  )
   backend = new Backend(testBackendOptions({ dataDir: join(dir, 'data'), transport: 'web-shell', version: 'test', actor: 'tester' }))
   await backend.call('projects:create', { name: 'Segmenter', imageRoot: images })
   const session = backend.currentProject!
@@ -90,7 +82,7 @@ describe('the segmenter', () => {
     expect(best.rle.size).toEqual([HEIGHT, WIDTH])
     const mask = decodeMask(decompressRle(best.rle))
     expect(mask[truth.cy * WIDTH + truth.cx]).toBe(1)
-    expect(iou(mask, truth.mask)).toBeGreaterThan(0.8)
+    expect(maskIou(mask, truth.mask)).toBeGreaterThan(0.8)
     expect(best.area).toBe(mask.reduce((sum, value) => sum + value, 0))
     expect(best.stabilityScore).toBeGreaterThan(0)
     expect(best.stabilityScore).toBeLessThanOrEqual(1)
@@ -105,7 +97,9 @@ describe('the segmenter', () => {
       refineFrom: first.candidates[first.best]!.handle,
     })
     expect(refined.candidates.length).toBeGreaterThan(0)
-    await expect(backend.call('segment:predict', { imageId, points: [{ x: 1, y: 1, label: 'positive' }], refineFrom: '999.9' })).rejects.toMatchObject({ code: 'not_found' })
+    await expect(
+      backend.call('segment:predict', { imageId, points: [{ x: 1, y: 1, label: 'positive' }], refineFrom: '999.9' }),
+    ).rejects.toMatchObject({ code: 'not_found' })
     await expect(backend.call('segment:predict', { imageId, points: [] })).rejects.toMatchObject({ code: 'invalid_request' })
   })
 
@@ -113,8 +107,12 @@ describe('the segmenter', () => {
     const encoder = join(dir, 'broken-encoder.onnx')
     await writeFile(encoder, Buffer.from('this is not an onnx graph'))
     const decoder = resolve('resources/models/demo-segmenter/decoder.onnx')
-    await expect(backend.call('models:add', { encoderPath: encoder, decoderPath: decoder })).rejects.toMatchObject({ code: 'model_invalid' })
-    await expect(backend.call('models:add', { encoderPath: join(dir, 'nope.onnx'), decoderPath: decoder })).rejects.toMatchObject({ code: 'model_missing' })
+    await expect(backend.call('models:add', { encoderPath: encoder, decoderPath: decoder })).rejects.toMatchObject({
+      code: 'model_invalid',
+    })
+    await expect(backend.call('models:add', { encoderPath: join(dir, 'nope.onnx'), decoderPath: decoder })).rejects.toMatchObject({
+      code: 'model_missing',
+    })
     expect(await backend.call('models:list', {})).toHaveLength(1)
     const result = await backend.call('segment:predict', { imageId, points: [{ x: truth.cx, y: truth.cy, label: 'positive' }] })
     expect(result.candidates.length).toBe(3)

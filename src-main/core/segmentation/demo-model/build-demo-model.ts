@@ -23,7 +23,7 @@
  *     where tolerance grows with the texture at the seed and reach is 512 px of the 1024 frame for clicks;
  *   - P = best affinity to a positive seed, Q = best affinity to a negative seed;
  *     logit = min(T + P, 2·(P − Q)), so cells closer (in colour and space) to a negative click are out;
- *   - with has_mask_input = 1, half of the previous logits (clipped to ±10) is added;
+ *   - with has_mask_input = 1, an eighth of the previous logits (clipped to ±10) is added;
  *   - tokens: 1 = tight (T − 0.4), 2 = medium (T), 3 = loose (T + 0.4), 0 = medium. A constant shift per
  *     token makes the candidates nested, before and after (linear) upscaling: tight ⊆ medium ⊆ loose;
  *   - iou_predictions: a stability-like crispness per token, #(logit > 0.25) / (#(logit > −0.25) + 1),
@@ -49,9 +49,18 @@ const TEXTURE_TOLERANCE = 1.0
 const NEGATIVE_SHARPNESS = 2
 /** Logit given to cells outside the box. */
 const OUTSIDE_BOX_PENALTY = 20
-/** Fraction of the previous low-res logits added when refining, and their clip. */
-const MASK_INPUT_WEIGHT = 0.5
+/**
+ * Fraction of the previous low-res logits (gained, clipped to ±MASK_INPUT_CLIP) added when refining: at
+ * most ±1.25 ungained units, enough to steer a mask, not enough to outvote a new negative click.
+ */
+const MASK_INPUT_WEIGHT = 0.125
 const MASK_INPUT_CLIP = 10
+/**
+ * Output logits are the affinity scores above times this gain, so they are as steep around 0 as SAM's
+ * (most cells far beyond ±1): the stability score (offset 1) and the AMG stability filter then mean what
+ * they mean with SAM. Everything above is in ungained units; mask_input is brought back to them.
+ */
+const LOGIT_GAIN = 12
 /** Logits are clipped to this magnitude (SAM 2 clips to 32 too). */
 const LOGIT_CLIP = 32
 /** Stand-in for −∞ in masked maxima. */
@@ -212,7 +221,7 @@ function buildDecoder(): Uint8Array {
 
   // Four tokens: medium, tight, medium, loose.
   const offsets = g.constFloat([0, -CANDIDATE_SPREAD, 0, CANDIDATE_SPREAD], [4, 1])
-  const tokens = g.op('Clip', [add(logits, offsets), f(-LOGIT_CLIP), f(LOGIT_CLIP)]) // [4,CELLS]
+  const tokens = g.op('Clip', [mul(add(logits, offsets), f(LOGIT_GAIN)), f(-LOGIT_CLIP), f(LOGIT_CLIP)]) // [4,CELLS]
   const lowRes = reshape(tokens, [1, 4, GRID, GRID])
 
   // iou_predictions: crispness per token.
@@ -220,7 +229,7 @@ function buildDecoder(): Uint8Array {
     g.op('ReduceSum', [g.op('Cast', [g.op('Greater', [tokens, f(t)])], { to: attr.int(1) }), i64([1])], {
       keepdims: attr.int(0),
     })
-  const crisp = div(countAbove(CRISPNESS_OFFSET), add(countAbove(-CRISPNESS_OFFSET), one)) // [4]
+  const crisp = div(countAbove(CRISPNESS_OFFSET * LOGIT_GAIN), add(countAbove(-CRISPNESS_OFFSET * LOGIT_GAIN), one)) // [4]
   const iou = reshape(mul(crisp, g.constFloat(IOU_FACTORS)), [1, 4])
 
   // masks: official mask_postprocessing.
