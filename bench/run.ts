@@ -3,10 +3,11 @@
  * `BENCH {json}` with snake_case keys that carry their unit.
  */
 import { importSuite } from './suites/import'
+import { samSuite } from './suites/sam'
 import type { BenchSuite } from './report'
 import { printReport } from './report'
 
-const SUITES: Record<string, BenchSuite> = { import: importSuite }
+const SUITES: Record<string, BenchSuite> = { import: importSuite, sam: samSuite }
 
 async function main(): Promise<void> {
   const name = process.argv[2]

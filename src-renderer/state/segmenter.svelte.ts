@@ -52,6 +52,8 @@ class SegmenterState {
   }
 
   clear(): void {
+    this.requestSeq++ // an answer still in flight is for a prompt that no longer exists
+    this.busy = false
     this.points = []
     this.candidates = []
     this.shown = 0

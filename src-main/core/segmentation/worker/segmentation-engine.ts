@@ -4,10 +4,11 @@
  * (onnxruntime-node's `run` is synchronous native code, so it must never run on the main thread).
  */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { SegmentationError } from '../errors'
 import { EmbeddingCache } from '../embedding-cache/embedding-cache'
@@ -42,6 +43,24 @@ interface LoadedModel {
   readonly result: LoadModelResult
 }
 
+/**
+ * onnxruntime-node lists CUDA even when its provider libraries were never downloaded (its install step
+ * fetches them; installs that skip it, like ours by default, have none). Trying it then only prints a
+ * loader error, so a CUDA without its library counts as not available.
+ */
+function installedBackends(): { name: string; bundled: boolean }[] {
+  const backends = ort.listSupportedBackends()
+  if (process.platform !== 'linux') return backends
+  let cudaLibrary: string | null = null
+  try {
+    const packageDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'))
+    cudaLibrary = join(packageDir, 'bin', 'napi-v6', 'linux', process.arch, 'libonnxruntime_providers_cuda.so')
+  } catch {
+    return backends
+  }
+  return existsSync(cudaLibrary) ? backends : backends.filter((backend) => backend.name !== 'cuda')
+}
+
 export class SegmentationEngine {
   private model: LoadedModel | null = null
   /** Paths of the last successful load, to say "deleted after it was loaded" when they disappear. */
@@ -57,7 +76,7 @@ export class SegmentationEngine {
     await this.unload()
 
     const threads = clampThreads(options.threads)
-    const plan = planProviders(options.preferredProvider ?? 'auto', process.platform, ort.listSupportedBackends())
+    const plan = planProviders(options.preferredProvider ?? 'auto', process.platform, installedBackends())
     const sessionOptions = (provider: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
       executionProviders: [provider],
       intraOpNumThreads: threads,
