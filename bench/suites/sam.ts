@@ -28,7 +28,12 @@ export const samSuite: BenchSuite = async () => {
     const imageDir = join(work, 'images')
     await mkdir(imageDir)
     const scene = generateScene(77, WIDTH, HEIGHT, 9)
-    await writeFile(join(imageDir, 'scene.png'), await sharp(scene.rgb, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).png().toBuffer())
+    await writeFile(
+      join(imageDir, 'scene.png'),
+      await sharp(scene.rgb, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
+        .png()
+        .toBuffer(),
+    )
 
     // Encoder-side timings straight from the service (preprocessing and onnxruntime's encoder run).
     const service = new SegmentationService({ createWorker: tsxWorkerFactory() })
@@ -45,7 +50,13 @@ export const samSuite: BenchSuite = async () => {
     }
     await service.dispose()
 
-    const backend = new Backend({ dataDir: join(work, 'data'), transport: 'web-shell', version: 'bench', createSegmentationWorker: tsxWorkerFactory(), resourcesDir })
+    const backend = new Backend({
+      dataDir: join(work, 'data'),
+      transport: 'web-shell',
+      version: 'bench',
+      createSegmentationWorker: tsxWorkerFactory(),
+      resourcesDir,
+    })
     await backend.call('projects:create', { name: 'bench', imageRoot: imageDir })
     const session = backend.currentProject!
     await Promise.all(session.jobs.list().map((job) => session.jobs.wait(job.id)))
@@ -121,9 +132,19 @@ export const samSuite: BenchSuite = async () => {
         { metric: 'encoder (onnxruntime)', value: p(encoderMs, 50), unit: 'ms', note: 'demo encoder; a real ViT-B is ~0.5–2 s on CPU' },
         { metric: 'decoder p50 (onnxruntime)', value: p(decoder, 50), unit: 'ms', note: `${PROMPTS} prompts` },
         { metric: 'decoder p95 (onnxruntime)', value: p(decoder, 95), unit: 'ms' },
-        { metric: 'ours p50 (all but onnxruntime)', value: p(ours, 50), unit: 'ms', note: 'feeds, upscale, threshold, RLE, stability, worker messaging' },
+        {
+          metric: 'ours p50 (all but onnxruntime)',
+          value: p(ours, 50),
+          unit: 'ms',
+          note: 'feeds, upscale, threshold, RLE, stability, worker messaging',
+        },
         { metric: 'ours p95 (all but onnxruntime)', value: p(ours, 95), unit: 'ms', note: 'target ≤ 5 ms' },
-        { metric: 'ours compute p95', value: p(oursCompute, 95), unit: 'ms', note: 'feeds + postprocess + RLE/stability, without messaging' },
+        {
+          metric: 'ours compute p95',
+          value: p(oursCompute, 95),
+          unit: 'ms',
+          note: 'feeds + postprocess + RLE/stability, without messaging',
+        },
         { metric: 'predict round trip p50 (worker)', value: p(roundTrip, 50), unit: 'ms', note: 'embedding cached' },
         { metric: 'predict round trip p95 (worker)', value: p(roundTrip, 95), unit: 'ms' },
         { metric: 'predict via web shell p50', value: p(webShell, 50), unit: 'ms', note: 'WebSocket JSON, as the renderer calls it' },

@@ -215,7 +215,7 @@ export const PredictResult = z.object({
     feedsMs: z.number(),
     decoderMs: z.number(),
     postprocessMs: z.number(),
-    /** RLE encoding and stability scores, in the backend. */
+    /** Backend work after the worker answered (RLE and stability are computed in the worker, in postprocessMs). */
     encodeMs: z.number(),
   }),
 })

@@ -19,13 +19,11 @@ import type {
   SegmenterStatus,
 } from '../../../src-preload/contract/dto'
 import { AppError, type ErrorCode } from '../../../src-preload/contract/errors'
-import { compressRle, encodeMask, rleArea, rleToSa1bBbox } from '../masks'
 import type { ProjectSession } from '../project/project-session'
 import { ModelRepository } from '../project/model-repository'
 import { toImageSummary } from '../project/image-repository'
 import { annotationCopyPath } from '../imaging/folder-import'
 import { isSegmentationError } from '../segmentation/errors'
-import { stabilityScore } from '../segmentation/sam-official/postprocess'
 import type { SegmentationService } from '../segmentation/worker/segmentation-service'
 import type { LoadModelResult } from '../segmentation/worker/protocol'
 
@@ -348,25 +346,24 @@ export class SegmenterController {
           box: input.box,
           maskInput: maskInput && loaded.capabilities.maskInput ? maskInput : undefined,
         },
-        { frame, multimask: input.multimask ?? true },
+        { frame, multimask: input.multimask ?? true, output: 'rle' },
       )
     } catch (error) {
       throw toAppError(error)
     }
-    const encodeStarted = performance.now()
+    const answered = performance.now()
     const seq = ++this.predictSeq
-    const candidates: MaskCandidate[] = result.candidates.map((candidate, index) => {
-      const rle = encodeMask(candidate.mask, candidate.height, candidate.width)
+    const candidates: MaskCandidate[] = (result.encoded ?? []).map((candidate, index) => {
       const handle = `${seq}.${index}`
       if (candidate.lowResLogits) this.keepForRefinement(handle, candidate.lowResLogits)
       return {
         handle,
         token: candidate.token,
-        rle: compressRle(rle),
-        area: rleArea(rle),
-        bbox: rleToSa1bBbox(rle),
+        rle: candidate.rle,
+        area: candidate.area,
+        bbox: candidate.bbox,
         predictedIou: candidate.predictedIou,
-        stabilityScore: stabilityScore(candidate.logits),
+        stabilityScore: candidate.stabilityScore,
       }
     })
     const best = candidates.reduce(
@@ -381,7 +378,7 @@ export class SegmenterController {
         feedsMs: result.timings.feedsMs,
         decoderMs: result.timings.decoderMs,
         postprocessMs: result.timings.postprocessMs,
-        encodeMs: performance.now() - encodeStarted,
+        encodeMs: performance.now() - answered,
       },
     }
   }

@@ -51,7 +51,8 @@ const MAX_CHARS_PER_VALUE = 7
 /** Scratch capacity kept between encodes, in counts; larger buffers are dropped after use. */
 const RETAINED_SCRATCH_COUNTS = 1 << 20
 
-let encodeScratch: Uint32Array = new Uint32Array(1 << 12)
+let transitionXs: Uint32Array = new Uint32Array(1 << 12)
+let transitionYs: Uint32Array = new Uint32Array(1 << 12)
 const asciiDecoder = new TextDecoder('utf-8')
 
 function checkSize(size: readonly number[], what: string): void {
@@ -138,8 +139,11 @@ function lastNonzeroIndex(mask: Uint8Array): number {
 /**
  * Encodes a ROW-MAJOR mask (index y·width + x; any nonzero byte is set) as a column-major COCO RLE,
  * equal to pycocotools `encode` of the same mask. A 0-pixel mask gives counts [0], as in C.
- * Cost: one word scan for the first and last set pixel, a byte scan of the rows between them outside the
- * current column bounds, then a column-major scan of the bounding box only (everything outside it is zero).
+ *
+ * Cost: one row-major pass (cache-friendly; whole 32-bit words are compared where the rows allow it)
+ * that finds every transition — a pixel whose value differs from the one before it in column-major
+ * order, i.e. the pixel above it, or for row 0 the last pixel of the previous column — then a counting
+ * sort of the transitions by column. Work beyond the scan is proportional to the mask's boundary.
  */
 export function encodeMask(mask: Uint8Array, height: number, width: number): Rle {
   if (!isNonNegativeInteger(height) || !isNonNegativeInteger(width)) {
@@ -152,72 +156,63 @@ export function encodeMask(mask: Uint8Array, height: number, width: number): Rle
   const firstSet = firstNonzeroIndex(mask)
   if (firstSet < 0) return { size: [height, width], counts: Uint32Array.of(pixelCount) }
   const lastSet = lastNonzeroIndex(mask)
+  // Rows outside [firstRow, lastRow] are zero, so only row 0 (column starts) and the rows from firstRow
+  // to lastRow + 1 can hold transitions.
+  const firstRow = Math.floor(firstSet / width)
+  const lastRow = Math.floor(lastSet / width)
 
-  // Bounding box of the set pixels, inclusive, in pixels.
-  const minRow = Math.floor(firstSet / width)
-  const maxRow = Math.floor(lastSet / width)
-  let minColumn = firstSet - minRow * width
-  let maxColumn = lastSet - maxRow * width
-  if (maxColumn < minColumn) [minColumn, maxColumn] = [maxColumn, minColumn]
-  for (let row = minRow; row <= maxRow; row++) {
-    const rowStart = row * width
-    for (let column = 0; column < minColumn; column++) {
-      if (mask[rowStart + column] !== 0) {
-        minColumn = column
-        break
-      }
+  let xs = transitionXs
+  let ys = transitionYs
+  let count = 0
+  const push = (x: number, y: number): void => {
+    if (count === xs.length) {
+      xs = growScratch(xs)
+      ys = growScratch(ys)
     }
-    for (let column = width - 1; column > maxColumn; column--) {
-      if (mask[rowStart + column] !== 0) {
-        maxColumn = column
-        break
+    xs[count] = x
+    ys[count++] = y
+  }
+  // Row 0 against the previous column's last pixel.
+  const lastRowStart = (height - 1) * width
+  for (let x = 0; x < width; x++) {
+    const previous = x === 0 ? false : mask[lastRowStart + x - 1] !== 0
+    if ((mask[x] !== 0) !== previous) push(x, 0)
+  }
+  const words = mask.byteOffset % 4 === 0 && width % 4 === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, pixelCount >> 2) : null
+  const wordsPerRow = width >> 2
+  for (let y = Math.max(1, firstRow); y <= Math.min(height - 1, lastRow + 1); y++) {
+    const rowStart = y * width
+    const aboveStart = rowStart - width
+    if (words) {
+      const rowWord = rowStart >> 2
+      const aboveWord = aboveStart >> 2
+      for (let w = 0; w < wordsPerRow; w++) {
+        if (words[rowWord + w] === words[aboveWord + w]) continue
+        for (let x = w * 4; x < w * 4 + 4; x++) if ((mask[rowStart + x] !== 0) !== (mask[aboveStart + x] !== 0)) push(x, y)
       }
+    } else {
+      for (let x = 0; x < width; x++) if ((mask[rowStart + x] !== 0) !== (mask[aboveStart + x] !== 0)) push(x, y)
     }
   }
-
-  let runs = encodeScratch
-  let runCount = 0
-  /** Column-major index where the current run began. */
-  let runStart = 0
-  let runValue = 0
-  const rowEnd = maxRow + 1
-  /** Whether zero pixels outside the box separate the box rows of one column from those of the next. */
-  const rowsOutsideBox = rowEnd < height || minRow > 0
-  for (let x = minColumn; x <= maxColumn; x++) {
-    const columnStart = x * height
-    let y = minRow
-    let rowMajorIndex = minRow * width + x
-    while (y < rowEnd) {
-      if (runValue === 0) {
-        while (y < rowEnd && mask[rowMajorIndex] === 0) {
-          y++
-          rowMajorIndex += width
-        }
-      } else {
-        while (y < rowEnd && mask[rowMajorIndex] !== 0) {
-          y++
-          rowMajorIndex += width
-        }
-      }
-      if (y === rowEnd) break
-      if (runCount === runs.length) runs = growScratch(runs)
-      runs[runCount++] = columnStart + y - runStart
-      runStart = columnStart + y
-      runValue ^= 1
-    }
-    // A 1-run reaching the box's last row ends at the first zero pixel after it, if any precedes the next box row.
-    const nextOutsideIndex = columnStart + rowEnd
-    if (runValue === 1 && (x < maxColumn ? rowsOutsideBox : nextOutsideIndex < pixelCount)) {
-      if (runCount === runs.length) runs = growScratch(runs)
-      runs[runCount++] = nextOutsideIndex - runStart
-      runStart = nextOutsideIndex
-      runValue = 0
-    }
+  // Counting sort by column (stable, so rows stay in order within a column).
+  const columnStarts = new Uint32Array(width + 1)
+  for (let i = 0; i < count; i++) columnStarts[(xs[i] as number) + 1]!++
+  for (let x = 0; x < width; x++) columnStarts[x + 1]! += columnStarts[x] as number
+  const positions = new Float64Array(count)
+  for (let i = 0; i < count; i++) {
+    const x = xs[i] as number
+    positions[columnStarts[x]!++] = x * height + (ys[i] as number)
   }
-  if (runCount === runs.length) runs = growScratch(runs)
-  runs[runCount++] = pixelCount - runStart
-  const counts = runs.slice(0, runCount)
-  encodeScratch = runs.length > RETAINED_SCRATCH_COUNTS ? new Uint32Array(1 << 12) : runs
+  const counts = new Uint32Array(count + 1)
+  let previous = 0
+  for (let i = 0; i < count; i++) {
+    const position = positions[i] as number
+    counts[i] = position - previous
+    previous = position
+  }
+  counts[count] = pixelCount - previous
+  transitionXs = xs.length > RETAINED_SCRATCH_COUNTS ? new Uint32Array(1 << 12) : xs
+  transitionYs = ys.length > RETAINED_SCRATCH_COUNTS ? new Uint32Array(1 << 12) : ys
   return { size: [height, width], counts }
 }
 

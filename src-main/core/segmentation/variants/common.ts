@@ -9,7 +9,8 @@
  */
 import { SegmentationError } from '../errors'
 import { LOW_RES_PLANE } from './prompt-rows'
-import { thresholdInto } from './logit-upscaler'
+import { thresholdAndCountInto } from './logit-upscaler'
+import { SAM_STABILITY_OFFSET } from '../sam-official/postprocess'
 import type { UpscalePlan } from './logit-upscaler'
 import type { EmbeddingBinding } from './detect'
 import type { Embedding, EmbeddingTensor, ImageSize, SegmentationCandidate, TensorData, TensorMap, VariantId } from './types'
@@ -49,9 +50,10 @@ export function candidatesFromFullRes(params: {
   return picks.map(({ index, token }, k) => {
     const logits = planes.subarray(index * n, (index + 1) * n)
     const mask = masks.subarray(k * n, (k + 1) * n)
-    thresholdInto(logits, 0, n, mask, 0)
+    const counts = thresholdAndCountInto(logits, 0, n, mask, 0, SAM_STABILITY_OFFSET)
     return {
       token,
+      stabilityScore: counts.above / counts.aboveLow,
       width: frame.width,
       height: frame.height,
       logits,

@@ -203,10 +203,32 @@ export function createUpscalePlan({ out, crop }: UpscalePlanOptions): UpscalePla
  * destination is aligned (about twice as fast as byte stores).
  */
 export function thresholdInto(src: Float32Array, srcOffset: number, n: number, dst: Uint8Array, dstOffset: number): void {
+  thresholdAndCountInto(src, srcOffset, n, dst, dstOffset, 1)
+}
+
+/**
+ * thresholdInto plus SAM's stability counts in the same pass over the logits (the pass is memory-bound,
+ * so the counts cost little here and a whole second pass elsewhere): returns #(v > t + offset) and
+ * #(v > t − offset) with t = 0.
+ */
+export function thresholdAndCountInto(
+  src: Float32Array,
+  srcOffset: number,
+  n: number,
+  dst: Uint8Array,
+  dstOffset: number,
+  offset: number,
+): { above: number; aboveLow: number } {
+  const hi = offset
+  const lo = -offset
+  let above = 0
+  let aboveLow = 0
   let i = 0
-  // Head until the destination is 4-byte aligned.
   while (i < n && (dst.byteOffset + dstOffset + i) % 4 !== 0) {
-    dst[dstOffset + i] = (src[srcOffset + i] as number) > 0 ? 1 : 0
+    const v = src[srcOffset + i] as number
+    dst[dstOffset + i] = v > 0 ? 1 : 0
+    above += (v > hi) as unknown as number
+    aboveLow += (v > lo) as unknown as number
     i++
   }
   const words = (n - i) >> 2
@@ -214,16 +236,31 @@ export function thresholdInto(src: Float32Array, srcOffset: number, n: number, d
     const d32 = new Uint32Array(dst.buffer, dst.byteOffset + dstOffset + i, words)
     let j = srcOffset + i
     for (let k = 0; k < words; k++, j += 4) {
-      // Little-endian: byte 0 of the word is the first pixel.
-      d32[k] =
-        ((src[j] as number) > 0 ? 1 : 0) |
-        ((src[j + 1] as number) > 0 ? 0x100 : 0) |
-        ((src[j + 2] as number) > 0 ? 0x10000 : 0) |
-        ((src[j + 3] as number) > 0 ? 0x1000000 : 0)
+      const a = src[j] as number
+      const b = src[j + 1] as number
+      const c = src[j + 2] as number
+      const d = src[j + 3] as number
+      d32[k] = (a > 0 ? 1 : 0) | (b > 0 ? 0x100 : 0) | (c > 0 ? 0x10000 : 0) | (d > 0 ? 0x1000000 : 0)
+      above +=
+        ((a > hi) as unknown as number) +
+        ((b > hi) as unknown as number) +
+        ((c > hi) as unknown as number) +
+        ((d > hi) as unknown as number)
+      aboveLow +=
+        ((a > lo) as unknown as number) +
+        ((b > lo) as unknown as number) +
+        ((c > lo) as unknown as number) +
+        ((d > lo) as unknown as number)
     }
     i += words * 4
   }
-  for (; i < n; i++) dst[dstOffset + i] = (src[srcOffset + i] as number) > 0 ? 1 : 0
+  for (; i < n; i++) {
+    const v = src[srcOffset + i] as number
+    dst[dstOffset + i] = v > 0 ? 1 : 0
+    above += (v > hi) as unknown as number
+    aboveLow += (v > lo) as unknown as number
+  }
+  return { above, aboveLow }
 }
 
 /** A small most-recently-used cache of plans per output size (a session works on a few image sizes at a time). */

@@ -76,6 +76,11 @@ export interface SegmentationCandidate {
    */
   readonly lowResLogits: Float32Array | null
   readonly predictedIou: number
+  /**
+   * SAM's stability score (offset 1, threshold 0) of `logits`, when the adapter computed it in its
+   * threshold pass; otherwise computed from `logits` on demand.
+   */
+  readonly stabilityScore?: number
 }
 
 export interface VariantCapabilities {

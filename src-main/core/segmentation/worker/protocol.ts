@@ -55,7 +55,12 @@ export interface PredictOptions {
   /** The frame the prompt is in and the masks come out at (the annotation size); default: the encoded image's size. */
   readonly frame?: ImageSize
   /** Up to 3 candidates (default) or the single best. */
-  readonly multimask?: boolean
+  readonly multimask?: boolean /**
+   * 'masks' (default): full candidates with logits and mask pixels. 'rle': each candidate's mask as COCO
+   * RLE with its area, box and stability score, computed in the worker so no full-size buffer crosses
+   * the thread boundary (what the interactive API needs; ~1.5 MB less per candidate to move).
+   */
+  readonly output?: 'masks' | 'rle'
 }
 
 export interface PredictTimings {
@@ -67,8 +72,24 @@ export interface PredictTimings {
   readonly postprocessMs: number
 }
 
+/** A candidate as `output: 'rle'` returns it. */
+export interface EncodedCandidate {
+  readonly token: number
+  readonly predictedIou: number
+  /** On the full-resolution logits (offset 1, threshold 0); 0 for an empty mask (SAM's 0/0 is NaN). */
+  readonly stabilityScore: number
+  /** COCO compressed RLE of the mask at the output frame. */
+  readonly rle: { readonly size: [number, number]; readonly counts: string }
+  readonly area: number
+  /** SA-1B convention [x, y, w, h] (inclusive max indices). */
+  readonly bbox: [number, number, number, number]
+  readonly lowResLogits: Float32Array | null
+}
+
 export interface PredictResult {
   readonly candidates: readonly SegmentationCandidate[]
+  /** Filled instead of `candidates` when `output: 'rle'` was asked for. */
+  readonly encoded?: readonly EncodedCandidate[]
   readonly timings: PredictTimings
 }
 

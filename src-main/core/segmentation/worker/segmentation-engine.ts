@@ -20,7 +20,9 @@ import type { DetectedModel, Embedding, RgbImage, SegmentationCandidate, Variant
 import { fromOrtOutputs, sessionSignature, toOrtFeeds } from './ort-tensors'
 import { planProviders, withProviderFallback } from './providers'
 import type { ExecutionProvider, ProviderAttempt } from './providers'
-import type { EmbeddingHandle, EncodeResult, LoadModelResult, PredictResult, WorkerCalls } from './protocol'
+import type { EmbeddingHandle, EncodedCandidate, EncodeResult, LoadModelResult, PredictResult, WorkerCalls } from './protocol'
+import { compressRle, encodeMask, rleArea, rleToSa1bBbox } from '../../masks'
+import { stabilityScore } from '../sam-official/postprocess'
 
 /**
  * Bumped whenever our preprocessing changes, so embeddings cached by older code are not reused: it is
@@ -210,6 +212,10 @@ export class SegmentationEngine {
     }
     const t2 = performance.now()
     const candidates = model.adapter.decodeOutputs(outputs, request)
+    if (params.options.output === 'rle') {
+      const encoded = candidates.map(encodeCandidate)
+      return { candidates: [], encoded, timings: { feedsMs: t1 - t0, decoderMs: t2 - t1, postprocessMs: performance.now() - t2 } }
+    }
     const t3 = performance.now()
     return { candidates, timings: { feedsMs: t1 - t0, decoderMs: t2 - t1, postprocessMs: t3 - t2 } }
   }
@@ -241,12 +247,29 @@ export class SegmentationEngine {
 }
 
 /** Paths of embeddings and candidates that must travel by transfer (each buffer once). */
-export function transferablesOf(candidates: readonly SegmentationCandidate[]): ArrayBuffer[] {
+export function transferablesOf(result: PredictResult): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>()
-  for (const c of candidates) {
+  for (const c of result.candidates) {
     for (const a of [c.logits, c.mask, c.lowResLogits]) if (a && a.buffer instanceof ArrayBuffer) buffers.add(a.buffer)
   }
+  for (const c of result.encoded ?? [])
+    if (c.lowResLogits && c.lowResLogits.buffer instanceof ArrayBuffer) buffers.add(c.lowResLogits.buffer)
   return [...buffers]
+}
+
+/** Mask → COCO RLE, area, SA-1B box; stability on the full-resolution logits. */
+function encodeCandidate(candidate: SegmentationCandidate): EncodedCandidate {
+  const rle = encodeMask(candidate.mask, candidate.height, candidate.width)
+  const stability = candidate.stabilityScore ?? stabilityScore(candidate.logits)
+  return {
+    token: candidate.token,
+    predictedIou: candidate.predictedIou,
+    stabilityScore: Number.isFinite(stability) ? stability : 0,
+    rle: compressRle(rle),
+    area: rleArea(rle),
+    bbox: rleToSa1bBbox(rle),
+    lowResLogits: candidate.lowResLogits,
+  }
 }
 
 function handleOf(model: LoadedModel, imageHash: string, embedding: Embedding, source: EmbeddingHandle['source']): EmbeddingHandle {

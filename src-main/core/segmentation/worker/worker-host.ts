@@ -38,7 +38,7 @@ async function handle(engine: SegmentationEngine, request: WorkerRequest, post: 
       }
       case 'predict': {
         const result = await engine.predict(request.params)
-        post({ seq, kind: 'predict', ok: true, result }, transferablesOf(result.candidates))
+        post({ seq, kind: 'predict', ok: true, result }, transferablesOf(result))
         return
       }
       case 'unload':
