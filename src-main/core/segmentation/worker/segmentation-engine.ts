@@ -53,7 +53,7 @@ interface LoadedModel {
 function installedBackends(): { name: string; bundled: boolean }[] {
   const backends = ort.listSupportedBackends()
   if (process.platform !== 'linux') return backends
-  let cudaLibrary: string | null = null
+  let cudaLibrary: string
   try {
     const packageDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'))
     cudaLibrary = join(packageDir, 'bin', 'napi-v6', 'linux', process.arch, 'libonnxruntime_providers_cuda.so')
