@@ -19,7 +19,11 @@ describe('planProviders', () => {
 
   it('says why a provider is not tried', () => {
     expect(planProviders('auto', 'linux', backends('cpu')).skipped).toEqual([
-      { provider: 'cuda', used: false, reason: 'CUDA is not available in this onnxruntime-node build' },
+      {
+        provider: 'cuda',
+        used: false,
+        reason: 'CUDA is not installed with this onnxruntime-node (its GPU libraries were not downloaded at install; see the README)',
+      },
     ])
     expect(planProviders('cuda', 'darwin', backends('cpu', 'coreml')).skipped).toEqual([
       { provider: 'cuda', used: false, reason: 'CUDA is not offered on darwin' },

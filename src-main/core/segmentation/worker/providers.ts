@@ -56,7 +56,11 @@ export function planProviders(
     if (wanted !== gpu) {
       skipped.push({ provider: wanted, used: false, reason: `${PROVIDER_LABEL[wanted]} is not offered on ${platform}` })
     } else if (!listed) {
-      skipped.push({ provider: wanted, used: false, reason: `${PROVIDER_LABEL[wanted]} is not available in this onnxruntime-node build` })
+      skipped.push({
+        provider: wanted,
+        used: false,
+        reason: `${PROVIDER_LABEL[wanted]} is not installed with this onnxruntime-node (its GPU libraries were not downloaded at install; see the README)`,
+      })
     } else {
       order.push(wanted)
     }
