@@ -4,26 +4,14 @@
 // opened in a local Chromium app window if one is found. Arguments are passed on
 // (e.g. `npm start -- --folder ~/photos`).
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { electronBinary } from './electron-binary.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
 const args = process.argv.slice(2)
-
-function electronBinary() {
-  try {
-    const dir = dirname(require.resolve('electron/package.json'))
-    const pathFile = join(dir, 'path.txt')
-    if (!existsSync(pathFile)) return null
-    const binary = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim())
-    return existsSync(binary) ? binary : null
-  } catch {
-    return null
-  }
-}
 
 let binary = electronBinary()
 if (!binary && process.env.TESSERA_WEB_SHELL !== '1' && !process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {

@@ -37,8 +37,17 @@ async function main(): Promise<void> {
       folder: { type: 'string' },
       port: { type: 'string' },
       'no-browser': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   })
+  if (values.help) {
+    console.log(
+      'Usage: npm start -- [--project <dir> | --folder <dir>] [--port <n>] [--no-browser]\n' +
+        '  --project <dir>  open a Tessera project folder\n  --folder <dir>   create a project from a folder of images\n' +
+        '  --port <n>       serve the web shell on this loopback port\n  --no-browser     print the URL instead of opening Chromium',
+    )
+    return
+  }
   const here = dirname(fileURLToPath(import.meta.url))
   const rendererDir = resolve(here, '..', 'renderer')
   const dataDir = defaultDataDir()

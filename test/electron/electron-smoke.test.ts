@@ -4,27 +4,15 @@
  * downloaded (as on the build machines here) skip this with the reason printed; every user flow
  * runs through the web shell instead (test/e2e).
  */
-import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { _electron as electron } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
+// @ts-expect-error: a plain .mjs module without type declarations
+import { electronBinary } from '../../scripts/electron-binary.mjs'
 
-function electronBinary(): string | null {
-  try {
-    const dir = dirname(createRequire(import.meta.url).resolve('electron/package.json'))
-    const pathFile = join(dir, 'path.txt')
-    if (!existsSync(pathFile)) return null
-    const binary = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim())
-    return existsSync(binary) ? binary : null
-  } catch {
-    return null
-  }
-}
-
-const binary = electronBinary()
+const binary = electronBinary() as string | null
 if (!binary) {
   console.warn(
     '[skipped] Electron smoke test: the Electron binary is not installed (its download from GitHub is blocked on this machine; ' +

@@ -194,40 +194,32 @@ function pixelSet(rle: Rle, x: number, y: number): boolean {
 /** Problems that are facts of real data rather than errors (SA-1B's points are not always inside). */
 const NOTE_PROBLEMS = [/^point_coords lie outside/, /geometric area/]
 
+/** A line for a problem with the whole file (no annotation could be read). */
+function fileProblem(file: string, problem: string): InspectLine {
+  return {
+    file,
+    id: null,
+    area_decoded: null,
+    coco_bbox: null,
+    sa1b_bbox: null,
+    reencode_identical: null,
+    point_inside: null,
+    problems: [problem],
+  }
+}
+
 export async function inspectFile(file: string): Promise<InspectLine[]> {
   let document: unknown
   try {
     document = JSON.parse(await readFile(file, 'utf8'))
   } catch (error) {
-    return [
-      {
-        file,
-        id: null,
-        area_decoded: null,
-        coco_bbox: null,
-        sa1b_bbox: null,
-        reencode_identical: null,
-        point_inside: null,
-        problems: [`cannot read the file as JSON: ${(error as Error).message}`],
-      },
-    ]
+    return [fileProblem(file, `cannot read the file as JSON: ${(error as Error).message}`)]
   }
   let format: FileFormat
   try {
     format = detectFormat(document)
   } catch (error) {
-    return [
-      {
-        file,
-        id: null,
-        area_decoded: null,
-        coco_bbox: null,
-        sa1b_bbox: null,
-        reencode_identical: null,
-        point_inside: null,
-        problems: [(error as Error).message],
-      },
-    ]
+    return [fileProblem(file, (error as Error).message)]
   }
   const lines = locate(document, format).map((located) => inspectAnnotation(file, format, located))
   const seen = new Set<unknown>()

@@ -101,7 +101,7 @@ export function stabilityScore(logits: Float32Array, offset = SAM_STABILITY_OFFS
  * without antialias (= ONNX Resize linear, half_pixel): src = (dst + 0.5)·in/out − 0.5, clamped at 0,
  * the upper neighbour clamped to the last index.
  */
-function linearTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w1: Float64Array } {
+export function linearTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w1: Float64Array } {
   const i0 = new Int32Array(outSize)
   const i1 = new Int32Array(outSize)
   const w1 = new Float64Array(outSize)

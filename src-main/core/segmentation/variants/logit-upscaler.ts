@@ -13,31 +13,10 @@
  * The composed vertical taps use doubles, so values can differ from PyTorch's two float32 passes by ~1e-6.
  */
 import type { ImageSize } from './types'
+import { linearTaps } from '../sam-official/postprocess'
 
 export const LOW_RES_SIZE = 256
 const MID_SIZE = 1024
-
-interface LinearTaps {
-  readonly i0: Int32Array
-  readonly i1: Int32Array
-  readonly w1: Float64Array
-}
-
-/** src = (dst + 0.5)·in/out − 0.5, clamped at 0; the upper neighbour clamped to the last index. */
-function linearTaps(inSize: number, outSize: number): LinearTaps {
-  const i0 = new Int32Array(outSize)
-  const i1 = new Int32Array(outSize)
-  const w1 = new Float64Array(outSize)
-  const scale = inSize / outSize
-  for (let o = 0; o < outSize; o++) {
-    const src = Math.max(0, (o + 0.5) * scale - 0.5)
-    const a = Math.min(Math.floor(src), inSize - 1)
-    i0[o] = a
-    i1[o] = Math.min(a + 1, inSize - 1)
-    w1[o] = src - a
-  }
-  return { i0, i1, w1 }
-}
 
 /** Runs of consecutive outputs sharing the source index i0 (taps are monotone), plus float32 weights. */
 interface RunTaps {
