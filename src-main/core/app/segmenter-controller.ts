@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import sharp from 'sharp'
 import type {
@@ -106,7 +106,7 @@ export class SegmenterController {
       if (existing.encoderPath !== encoderPath || existing.decoderPath !== decoderPath)
         this.models.relocate(existing.id, encoderPath, decoderPath)
     } else {
-      const manifest = JSON.parse(await (await import('node:fs/promises')).readFile(join(dir, 'model.json'), 'utf8')) as DemoManifest
+      const manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as DemoManifest
       this.models.add(
         {
           name: manifest.name,
