@@ -65,7 +65,8 @@ export const createCoreTables: Migration = {
         -- SA-1B convention: [x, y, w, h] from inclusive max indices
         bbox_x INTEGER NOT NULL, bbox_y INTEGER NOT NULL, bbox_w INTEGER NOT NULL, bbox_h INTEGER NOT NULL,
         source TEXT NOT NULL CHECK (source IN ('auto', 'manual', 'imported')),
-        state TEXT NOT NULL CHECK (state IN ('proposed', 'accepted', 'rejected', 'auto_accepted', 'deleted')),
+        -- proposed = needs review; discarded = below the review floor (kept, can be shown)
+        state TEXT NOT NULL CHECK (state IN ('proposed', 'accepted', 'rejected', 'auto_accepted', 'discarded', 'deleted')),
         predicted_iou REAL,
         stability_score REAL,
         point_coords TEXT,  -- JSON [[x, y], ...] in annotation pixels

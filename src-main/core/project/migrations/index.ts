@@ -1,8 +1,9 @@
 import { createCoreTables } from './0001-create-core-tables'
 import { addModelSettings } from './0002-add-model-settings'
+import { addProposalRuns } from './0003-add-proposal-runs'
 import type { Migration } from './migration'
 
 /** Every migration in order; `version` must equal its position + 1. */
-export const MIGRATIONS: readonly Migration[] = [createCoreTables, addModelSettings]
+export const MIGRATIONS: readonly Migration[] = [createCoreTables, addModelSettings, addProposalRuns]
 
 export type { Migration } from './migration'
