@@ -51,6 +51,9 @@ export const ImageSummary = z.object({
   missing: z.boolean(),
   /** The active model's embedding of this image is cached, so prompts answer at once. */
   embeddingReady: z.boolean(),
+  /** Proposals auto-accepted / waiting for review on this image. */
+  autoCount: z.number().int(),
+  reviewCount: z.number().int(),
 })
 export type ImageSummary = z.infer<typeof ImageSummary>
 
@@ -92,7 +95,19 @@ export const EncodeSummary = z.object({
 })
 export type EncodeSummary = z.infer<typeof EncodeSummary>
 
-export const JobKind = z.enum(['import', 'encode'])
+export const ProposeSummary = z.object({
+  images: z.number().int(),
+  proposals: z.number().int(),
+  auto: z.number().int(),
+  review: z.number().int(),
+  discarded: z.number().int(),
+  failed: z.number().int(),
+  /** Images this run had already finished (skipped, so a re-run resumes). */
+  skipped: z.number().int(),
+})
+export type ProposeSummary = z.infer<typeof ProposeSummary>
+
+export const JobKind = z.enum(['import', 'encode', 'propose'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const JobInfo = z.object({
@@ -106,7 +121,7 @@ export const JobInfo = z.object({
   etaSeconds: z.number().nullable(),
   error: z.string().nullable(),
   /** Kind-specific result once done: a ScanSummary for import, an EncodeSummary for encode. */
-  result: z.union([ScanSummary, EncodeSummary]).nullable(),
+  result: z.union([ScanSummary, EncodeSummary, ProposeSummary]).nullable(),
 })
 export type JobInfo = z.infer<typeof JobInfo>
 
@@ -220,3 +235,46 @@ export const PredictResult = z.object({
   }),
 })
 export type PredictResult = z.infer<typeof PredictResult>
+
+// ── Proposals and masks ─────────────────────────────────────────────────────────────────────────────
+
+export const QualityThresholds = z.object({
+  predictedIou: z.number().min(0).max(1.5),
+  stability: z.number().min(0).max(1),
+  minArea: z.number().int().min(0),
+})
+export const TriagePresetName = z.enum(['high-precision', 'general', 'exploratory', 'maximum-coverage', 'custom'])
+export const TriageSettings = z.object({
+  preset: TriagePresetName,
+  auto: QualityThresholds,
+  review: QualityThresholds,
+  maxAreaFraction: z.number().gt(0).max(1),
+})
+export type TriageSettings = z.infer<typeof TriageSettings>
+
+export const TriageState = z.object({
+  settings: TriageSettings,
+  /** Untouched proposals in the project by class. */
+  counts: z.object({ auto: z.number().int(), review: z.number().int(), discarded: z.number().int() }),
+})
+export type TriageState = z.infer<typeof TriageState>
+
+export const MaskState = z.enum(['proposed', 'accepted', 'rejected', 'auto_accepted', 'discarded', 'deleted'])
+export type MaskState = z.infer<typeof MaskState>
+
+export const MaskSummary = z.object({
+  id: z.number().int(),
+  state: MaskState,
+  source: z.enum(['auto', 'manual', 'imported']),
+  rle: CompressedRle,
+  area: z.number().int(),
+  /** SA-1B convention [x, y, w, h]. */
+  bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  predictedIou: z.number().nullable(),
+  stabilityScore: z.number().nullable(),
+  pointCoords: z.array(z.tuple([z.number(), z.number()])).nullable(),
+  cropBox: z.tuple([z.number(), z.number(), z.number(), z.number()]).nullable(),
+  modelId: z.number().int().nullable(),
+  runId: z.number().int().nullable(),
+})
+export type MaskSummary = z.infer<typeof MaskSummary>

@@ -13,6 +13,8 @@ import {
   ImageSummary,
   ImportIssue,
   JobInfo,
+  MaskState,
+  MaskSummary,
   ModelInfo,
   PredictResult,
   ProjectSummary,
@@ -20,6 +22,8 @@ import {
   PromptPoint,
   RecentProject,
   SegmenterStatus,
+  TriageSettings,
+  TriageState,
 } from './dto'
 
 const ImageId = z.number().int().positive()
@@ -132,6 +136,25 @@ export const requestSchemas = {
       .strict()
       .refine((value) => value.points.length > 0 || value.box !== undefined, 'a prompt needs at least one point or a box'),
     output: PredictResult,
+  },
+
+  /** Runs the automatic mask generator (point grid) on these images, or on every image, as a job. */
+  'proposals:run': {
+    input: z
+      .object({
+        imageIds: z.array(ImageId).max(1_000_000).optional(),
+        pointsPerSide: z.number().int().min(2).max(128).optional(),
+        cropNLayers: z.number().int().min(0).max(3).optional(),
+      })
+      .strict(),
+    output: JobInfo,
+  },
+  'proposals:triage': { input: NoInput, output: TriageState },
+  /** New thresholds: stored proposals are re-triaged at once (no model run; decisions untouched). */
+  'proposals:setTriage': { input: z.object({ settings: TriageSettings }).strict(), output: TriageState },
+  'masks:list': {
+    input: z.object({ imageId: ImageId, states: z.array(MaskState).max(6).optional() }).strict(),
+    output: z.array(MaskSummary),
   },
 
   'jobs:list': { input: NoInput, output: z.array(JobInfo) },

@@ -17,6 +17,7 @@ import { isImageFileName } from '../imaging/image-formats'
 import { ProjectSession } from '../project/project-session'
 import { SegmentationService, type WorkerFactory } from '../segmentation/worker/segmentation-service'
 import { RecentProjects } from './recent-projects'
+import { ProposalController } from './proposal-controller'
 import { SegmenterController } from './segmenter-controller'
 
 export interface BackendOptions {
@@ -44,6 +45,7 @@ export const DEMO_PROJECT_NAME = 'Demo project (synthetic scenes)'
 export class Backend {
   private session: ProjectSession | null = null
   private segmenter: SegmenterController | null = null
+  private proposals: ProposalController | null = null
   private readonly service: SegmentationService
   private readonly listeners = new Set<(event: AnyTesseraEvent) => void>()
   private readonly recent: RecentProjects
@@ -98,6 +100,7 @@ export class Backend {
   async closeProject(): Promise<void> {
     this.segmenter?.dispose()
     this.segmenter = null
+    this.proposals = null
     await this.session?.close()
     this.session = null
   }
@@ -123,6 +126,11 @@ export class Backend {
     return this.session
   }
 
+  private requireProposals(): ProposalController {
+    this.requireSession()
+    return this.proposals as ProposalController
+  }
+
   private requireSegmenter(): SegmenterController {
     this.requireSession()
     return this.segmenter as SegmenterController
@@ -146,6 +154,15 @@ export class Backend {
     await segmenter.ensureBundledModel()
     session.embeddingReadiness = (contentHash) => segmenter.embeddingReady(contentHash)
     this.segmenter = segmenter
+    this.proposals = new ProposalController({
+      session,
+      segmenter,
+      service: this.service,
+      actor: this.actor,
+      onImage: (imageId) => {
+        if (this.session === session) this.emit('images:updated', session.summarise(session.image(imageId)))
+      },
+    })
     await this.recent.remember({ projectDir: session.paths.projectDir, name: session.summary().name, imageRoot: session.imageRoot })
     this.emit('projects:changed', session.summary())
   }
@@ -223,7 +240,12 @@ export class Backend {
         const session = ProjectSession.open(resolve(projectDir), this.onJob)
         await this.activate(session)
         const segmenter = this.requireSegmenter()
-        session.resumeInterrupted({ encode: (label) => segmenter.startEncodeProject(label) })
+        const proposals = this.proposals as ProposalController
+        session.resumeInterrupted({
+          encode: (label) => segmenter.startEncodeProject(label),
+          propose: (label, params) =>
+            proposals.startPropose(params as { imageIds?: number[]; pointsPerSide?: number; cropNLayers?: number }, label),
+        })
         return session.summary()
       },
       'projects:openDemo': async () => {
@@ -287,6 +309,18 @@ export class Backend {
       'embeddings:prepare': async ({ imageId }) => this.requireSegmenter().prepare(imageId),
       'embeddings:encodeProject': async () => this.requireSegmenter().startEncodeProject(),
       'segment:predict': async (input) => this.requireSegmenter().predict(input),
+      'proposals:run': async (options) => this.requireProposals().startPropose(options),
+      'proposals:triage': async () => this.requireProposals().triageState(),
+      'proposals:setTriage': async ({ settings }) => {
+        const state = this.requireProposals().setTriage(settings)
+        this.emit('images:changed', { imageIds: 'all' })
+        return state
+      },
+      'masks:list': async ({ imageId, states }) => {
+        const session = this.requireSession()
+        session.image(imageId)
+        return session.images.masks(imageId, states)
+      },
       'jobs:list': async () => this.session?.jobs.list() ?? [],
       'jobs:cancel': async ({ jobId }) => this.requireSession().jobs.cancel(jobId),
     }

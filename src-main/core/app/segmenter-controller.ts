@@ -21,7 +21,7 @@ import type {
 import { AppError, type ErrorCode } from '../../../src-preload/contract/errors'
 import type { ProjectSession } from '../project/project-session'
 import { ModelRepository } from '../project/model-repository'
-import { toImageSummary } from '../project/image-repository'
+import type { ImageRow } from '../project/image-repository'
 import { annotationCopyPath } from '../imaging/folder-import'
 import { isSegmentationError } from '../segmentation/errors'
 import type { SegmentationService } from '../segmentation/worker/segmentation-service'
@@ -157,7 +157,21 @@ export class SegmenterController {
     return this.cacheKey.key !== null && existsSync(join(this.embeddingDir, this.cacheKey.key, `${contentHash}.json`))
   }
 
-  private activeModel(): ModelInfo | null {
+  /** The image's annotation copy as interleaved RGB (what the model sees and masks are made at). */
+  async loadAnnotationRgb(row: ImageRow): Promise<{ data: Uint8Array; width: number; height: number }> {
+    const file = annotationCopyPath(this.options.session.paths, row.content_hash)
+    try {
+      const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
+      return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height }
+    } catch (error) {
+      throw new AppError(
+        'not_found',
+        `The cached copy of ${row.rel_path} cannot be read (${(error as Error).message}); rescan the folder to rebuild it.`,
+      )
+    }
+  }
+
+  activeModel(): ModelInfo | null {
     const id = this.models.activeId()
     return id === null ? null : this.models.get(id)
   }
@@ -425,11 +439,6 @@ export class SegmenterController {
         return { encoded, cached, failed }
       },
     })
-  }
-
-  imageSummary(imageId: number) {
-    const row = this.options.session.image(imageId)
-    return toImageSummary(row, this.embeddingReady(row.content_hash))
   }
 
   dispose(): void {

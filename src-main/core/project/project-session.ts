@@ -125,23 +125,36 @@ export class ProjectSession {
    * Re-runs work cut short by a crash or quit. Every job kind is idempotent (imports skip what is
    * imported, encoding skips what is cached), so resuming is running it again.
    */
-  resumeInterrupted(resumers: Partial<Record<JobKind, (label: string) => JobInfo>> = {}): JobInfo[] {
+  resumeInterrupted(resumers: Partial<Record<JobKind, (label: string, params: Record<string, unknown>) => JobInfo>> = {}): JobInfo[] {
     const all = { import: (label: string) => this.startImport(label), ...resumers }
     return this.jobs.takeInterrupted().flatMap((job) => {
       const resume = all[job.kind]
-      return resume ? [resume(`${job.label.replace(/ \(resumed\)$/, '')} (resumed)`)] : []
+      return resume ? [resume(`${job.label.replace(/ \(resumed\)$/, '')} (resumed)`, job.params)] : []
     })
   }
 
   summarise(row: ImageRow): ImageSummary {
-    return toImageSummary(row, this.embeddingReadiness(row.content_hash))
+    return this.summariseAll([row])[0] as ImageSummary
+  }
+
+  /** Summaries with embedding readiness and proposal counts (one counts query for all rows). */
+  summariseAll(rows: readonly ImageRow[]): ImageSummary[] {
+    const counts = this.images.proposalCounts(rows.map((row) => row.id))
+    return rows.map((row) => {
+      const count = counts.get(row.id)
+      return toImageSummary(row, {
+        embeddingReady: this.embeddingReadiness(row.content_hash),
+        autoCount: count?.auto ?? 0,
+        reviewCount: count?.review ?? 0,
+      })
+    })
   }
 
   page(offset: number, limit: number, status?: ImageStatus): ImagePage {
     return {
       total: status ? this.images.countsByStatus()[status] : this.images.count(),
       offset,
-      items: this.images.page(offset, limit, status).map((row) => this.summarise(row)),
+      items: this.summariseAll(this.images.page(offset, limit, status)),
       counts: this.images.countsByStatus(),
     }
   }

@@ -200,18 +200,4 @@ export class ProposalStore {
     for (const row of rows) counts[row.state === 'auto_accepted' ? 'auto' : row.state === 'proposed' ? 'review' : 'discarded'] += row.n
     return counts
   }
-
-  /** Per image: auto-accepted and needs-review counts (for the grid). */
-  countsByImage(imageIds: readonly number[]): Map<number, { auto: number; review: number }> {
-    const result = new Map<number, { auto: number; review: number }>()
-    if (imageIds.length === 0) return result
-    const rows = this.db
-      .prepare(
-        `SELECT image_id AS id, sum(state = 'auto_accepted') AS auto, sum(state = 'proposed') AS review FROM masks
-         WHERE image_id IN (SELECT value FROM json_each(?)) AND state IN ('auto_accepted', 'proposed') GROUP BY image_id`,
-      )
-      .all(JSON.stringify(imageIds)) as { id: number; auto: number; review: number }[]
-    for (const row of rows) result.set(row.id, { auto: row.auto, review: row.review })
-    return result
-  }
 }

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { openProjectDb, type ProjectDb } from '../../../src-main/core/project/database'
+import { ImageRepository } from '../../../src-main/core/project/image-repository'
 import { ProposalStore, canonicalJson, type ProposalRecord } from '../../../src-main/core/proposals/proposal-store'
 import { presetSettings } from '../../../src-main/core/proposals/triage'
 
@@ -48,7 +49,7 @@ describe('proposal store', () => {
     )
     expect(counts).toEqual({ auto: 1, review: 1, discarded: 2 })
     expect(states()).toEqual(['auto_accepted', 'proposed', 'discarded', 'discarded'])
-    expect(store.countsByImage([1, 2])).toEqual(new Map([[1, { auto: 1, review: 1 }]]))
+    expect(new ImageRepository(db).proposalCounts([1, 2])).toEqual(new Map([[1, { auto: 1, review: 1 }]]))
   })
 
   it('re-running replaces only untouched proposals; a person’s decisions stay', () => {

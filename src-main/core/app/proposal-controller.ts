@@ -1,0 +1,145 @@
+/**
+ * Automatic proposals for the open project: the point-grid generator (SAM's AMG) run over images as a
+ * resumable job, its records triaged into auto-accepted / needs review / discarded, and re-triage when
+ * thresholds change.
+ */
+import type { JobInfo, ProposeSummary, TriageSettings, TriageState } from '../../../src-preload/contract/dto'
+import { AppError } from '../../../src-preload/contract/errors'
+import type { ProjectSession } from '../project/project-session'
+import { ProposalStore, type ProposalRecord } from '../proposals/proposal-store'
+import { generateMasks, type AmgMaskRecord } from '../segmentation/amg/generate'
+import { resolveAmgParams } from '../segmentation/amg/params'
+import { serviceMaskSource } from '../segmentation/amg/service-source'
+import type { SegmentationService } from '../segmentation/worker/segmentation-service'
+import { toAppError, type SegmenterController } from './segmenter-controller'
+
+export interface ProposeOptions {
+  /** Images to propose for; all images of the project when absent. */
+  imageIds?: number[] | undefined
+  pointsPerSide?: number | undefined
+  cropNLayers?: number | undefined
+}
+
+export interface ProposalControllerOptions {
+  session: ProjectSession
+  segmenter: SegmenterController
+  service: SegmentationService
+  actor: string
+  /** An image's proposals changed (the grid and an open image view refresh it). */
+  onImage: (imageId: number) => void
+}
+
+function toProposalRecord(record: AmgMaskRecord): ProposalRecord {
+  return {
+    rleCounts: record.segmentation.counts,
+    area: record.area,
+    bbox: [...record.bbox] as [number, number, number, number],
+    predictedIou: record.predicted_iou,
+    stabilityScore: Number.isFinite(record.stability_score) ? record.stability_score : 0,
+    pointCoords: record.point_coords.map(([x, y]) => [x, y] as [number, number]),
+    cropBox: [...record.crop_box] as [number, number, number, number],
+  }
+}
+
+export class ProposalController {
+  readonly store: ProposalStore
+
+  constructor(private readonly options: ProposalControllerOptions) {
+    this.store = new ProposalStore(options.session.db, options.actor)
+  }
+
+  triageState(): TriageState {
+    return { settings: this.store.triage(), counts: this.store.totals() }
+  }
+
+  setTriage(settings: TriageSettings): TriageState {
+    this.store.setTriage(settings)
+    return this.triageState()
+  }
+
+  /**
+   * The generator's own filters sit at the review floor, so every proposal that could be reviewed is
+   * kept; triage then sorts them. (The generator's IoU test is `>`, triage's `≥`: a proposal exactly at
+   * the floor's IoU is dropped by the generator.)
+   */
+  generatorParams(options: ProposeOptions) {
+    const floor = this.store.triage().review
+    return resolveAmgParams({
+      pointsPerSide: options.pointsPerSide ?? 32,
+      cropNLayers: options.cropNLayers ?? 0,
+      predIouThresh: floor.predictedIou,
+      stabilityScoreThresh: floor.stability,
+    })
+  }
+
+  startPropose(options: ProposeOptions, label = 'Proposing masks'): JobInfo {
+    const { session, segmenter, service } = this.options
+    const params = this.generatorParams(options)
+    return session.jobs.start({
+      kind: 'propose',
+      label,
+      params: { imageIds: options.imageIds ?? null, pointsPerSide: params.pointsPerSide, cropNLayers: params.cropNLayers },
+      run: async ({ signal, progress }): Promise<ProposeSummary> => {
+        try {
+          await segmenter.ensureLoaded()
+        } catch (error) {
+          throw toAppError(error)
+        }
+        const model = segmenter.activeModel()
+        if (!model) throw new AppError('model_missing', 'No segmentation model is active.')
+        const runId = this.store.ensureRun(model.id, 'grid', {
+          ...params,
+          model: { encoder: model.encoderSha256, decoder: model.decoderSha256 },
+        })
+        const wanted =
+          options.imageIds ??
+          session.images
+            .all()
+            .filter((row) => !row.missing)
+            .map((row) => row.id)
+        const todo = this.store.pendingImages(runId, wanted)
+        const summary: ProposeSummary = {
+          images: 0,
+          proposals: 0,
+          auto: 0,
+          review: 0,
+          discarded: 0,
+          failed: 0,
+          skipped: wanted.length - todo.length,
+        }
+        progress(0, todo.length)
+        for (const [index, imageId] of todo.entries()) {
+          if (signal.aborted) break
+          const row = session.image(imageId)
+          const started = performance.now()
+          try {
+            const rgb = await segmenter.loadAnnotationRgb(row)
+            const source = serviceMaskSource(service, rgb, row.content_hash)
+            const result = await generateMasks(source, { width: rgb.width, height: rgb.height }, params, { signal })
+            const counts = this.store.saveImage(
+              runId,
+              model.id,
+              imageId,
+              result.records.map(toProposalRecord),
+              (performance.now() - started) / 1000,
+            )
+            summary.images++
+            summary.proposals += result.records.length
+            summary.auto += counts.auto
+            summary.review += counts.review
+            summary.discarded += counts.discarded
+            this.options.onImage(imageId)
+          } catch (error) {
+            if (signal.aborted) break
+            const failure = toAppError(error)
+            if (failure instanceof AppError && failure.code === 'model_invalid') throw failure
+            this.store.markFailed(runId, imageId, failure instanceof Error ? failure.message : String(failure))
+            summary.failed++
+          }
+          progress(index + 1, todo.length)
+        }
+        return summary
+      },
+    })
+  }
+}
