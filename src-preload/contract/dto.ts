@@ -254,6 +254,8 @@ export type TriageSettings = z.infer<typeof TriageSettings>
 
 export const TriageState = z.object({
   settings: TriageSettings,
+  /** The built-in presets (SA-1B guidance), ready to apply. */
+  presets: z.array(TriageSettings),
   /** Untouched proposals in the project by class. */
   counts: z.object({ auto: z.number().int(), review: z.number().int(), discarded: z.number().int() }),
 })

@@ -43,6 +43,8 @@ export class ImageViewer {
     moved: boolean
   } | null = null
   private overlay: MaskOverlay | null = null
+  /** The masks last asked for: painted again once the image they belong to is on screen. */
+  private masks: readonly OverlayMask[] = []
   private readonly markers = new PromptMarkers()
   /** Called for clicks on the image (not drags). */
   onImageClick: ((click: ImageClick) => void) | null = null
@@ -103,12 +105,14 @@ export class ImageViewer {
     this.overlay?.destroy()
     this.overlay = new MaskOverlay(size.width, size.height)
     this.world.addChild(this.overlay.sprite)
+    this.overlay.paint(this.masks)
     this.markers.set([], this.camera)
     this.fit()
   }
 
   /** Draws these masks over the image (annotation-size pixels). */
   showMasks(masks: readonly OverlayMask[]): void {
+    this.masks = masks
     this.overlay?.paint(masks)
   }
 

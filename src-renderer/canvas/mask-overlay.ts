@@ -11,7 +11,14 @@ export interface OverlayMask {
   rgb: readonly [number, number, number]
   /** 0–1. */
   fillAlpha: number
+  /** Outline drawing: solid, dashed (needs review) or none. */
+  outline?: 'solid' | 'dashed' | 'none'
+  /** Outline colour; white when absent. */
+  outlineRgb?: readonly [number, number, number]
 }
+
+/** Dash period of dashed outlines, in image pixels along x + y. */
+const DASH_PERIOD = 8
 
 export class MaskOverlay {
   readonly sprite: Sprite
@@ -40,14 +47,17 @@ export class MaskOverlay {
     const { width, height } = this
     for (const mask of masks) {
       const { pixels, rgb } = mask
+      if (pixels.length !== width * height) continue // made for another image (a switch in flight)
       const fill = Math.round(mask.fillAlpha * 255)
+      const outline = mask.outline ?? 'solid'
+      const [or, og, ob] = mask.outlineRgb ?? [255, 255, 255]
       for (let y = 0; y < height; y++) {
         const row = y * width
         for (let x = 0; x < width; x++) {
           const index = row + x
           if (!pixels[index]) continue
           // Outline: a set pixel with an unset (or off-image) 4-neighbour.
-          const edge =
+          const border =
             x === 0 ||
             y === 0 ||
             x === width - 1 ||
@@ -56,10 +66,12 @@ export class MaskOverlay {
             !pixels[index + 1] ||
             !pixels[index - width] ||
             !pixels[index + width]
+          const edge = border && (outline === 'solid' || (outline === 'dashed' && (x + y) % DASH_PERIOD < DASH_PERIOD / 2))
+          if (!edge && fill === 0) continue
           const offset = index * 4
-          rgba[offset] = edge ? 255 : rgb[0]
-          rgba[offset + 1] = edge ? 255 : rgb[1]
-          rgba[offset + 2] = edge ? 255 : rgb[2]
+          rgba[offset] = edge ? or : rgb[0]
+          rgba[offset + 1] = edge ? og : rgb[1]
+          rgba[offset + 2] = edge ? ob : rgb[2]
           rgba[offset + 3] = edge ? 255 : fill
         }
       }

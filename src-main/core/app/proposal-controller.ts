@@ -7,6 +7,9 @@ import type { JobInfo, ProposeSummary, TriageSettings, TriageState } from '../..
 import { AppError } from '../../../src-preload/contract/errors'
 import type { ProjectSession } from '../project/project-session'
 import { ProposalStore, type ProposalRecord } from '../proposals/proposal-store'
+import { TRIAGE_PRESETS, presetSettings } from '../proposals/triage'
+
+const PRESET_NAMES = Object.keys(TRIAGE_PRESETS) as (keyof typeof TRIAGE_PRESETS)[]
 import { generateMasks, type AmgMaskRecord } from '../segmentation/amg/generate'
 import { resolveAmgParams } from '../segmentation/amg/params'
 import { serviceMaskSource } from '../segmentation/amg/service-source'
@@ -49,7 +52,7 @@ export class ProposalController {
   }
 
   triageState(): TriageState {
-    return { settings: this.store.triage(), counts: this.store.totals() }
+    return { settings: this.store.triage(), presets: PRESET_NAMES.map((name) => presetSettings(name)), counts: this.store.totals() }
   }
 
   setTriage(settings: TriageSettings): TriageState {
