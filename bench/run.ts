@@ -3,11 +3,12 @@
  * `BENCH {json}` with snake_case keys that carry their unit.
  */
 import { importSuite } from './suites/import'
+import { amgSuite } from './suites/amg'
 import { samSuite } from './suites/sam'
 import type { BenchSuite } from './report'
 import { printReport } from './report'
 
-const SUITES: Record<string, BenchSuite> = { import: importSuite, sam: samSuite }
+const SUITES: Record<string, BenchSuite> = { import: importSuite, sam: samSuite, amg: amgSuite }
 
 async function main(): Promise<void> {
   const name = process.argv[2]

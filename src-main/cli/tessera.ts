@@ -2,9 +2,12 @@
  * `tessera` on the command line, for scripted pipelines (same backend core as the app).
  *
  *   tessera inspect <file.json…> [--quiet]   decode every mask of SA-1B / COCO files and report inconsistencies
+ *   tessera propose <project> …              automatic proposals (see propose.ts), shardable
+ *   tessera merge-proposals <project> <file…>
  */
 import { parseArgs } from 'node:util'
 import { inspectFile, summarise, type InspectLine } from '../core/exchange/inspect'
+import { PROPOSE_USAGE, mergeProposals, propose } from './propose'
 
 const USAGE = `Usage: tessera <command> [options]
 
@@ -12,7 +15,8 @@ Commands:
   inspect <file.json…> [--quiet]   Decode every mask of SA-1B per-image JSON, SAM amg.py lists or COCO
                                    instances JSON; print one JSON line per annotation (id, area_decoded,
                                    coco_bbox, sa1b_bbox, reencode_identical, point_inside), then a summary
-                                   of every inconsistency. Exit code 1 when errors were found.`
+                                   of every inconsistency. Exit code 1 when errors were found.
+${PROPOSE_USAGE}`
 
 async function inspect(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { quiet: { type: 'boolean', default: false } } })
@@ -48,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'inspect':
       return inspect(rest)
+    case 'propose':
+      return propose(rest)
+    case 'merge-proposals':
+      return mergeProposals(rest)
     case undefined:
     case '-h':
     case '--help':

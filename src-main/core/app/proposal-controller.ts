@@ -3,7 +3,7 @@
  * resumable job, its records triaged into auto-accepted / needs review / discarded, and re-triage when
  * thresholds change.
  */
-import type { JobInfo, ProposeSummary, TriageSettings, TriageState } from '../../../src-preload/contract/dto'
+import type { JobInfo, ModelInfo, ProposeSummary, TriageSettings, TriageState } from '../../../src-preload/contract/dto'
 import { AppError } from '../../../src-preload/contract/errors'
 import type { ProjectSession } from '../project/project-session'
 import { ProposalStore, type ProposalRecord } from '../proposals/proposal-store'
@@ -11,7 +11,7 @@ import { TRIAGE_PRESETS, presetSettings } from '../proposals/triage'
 
 const PRESET_NAMES = Object.keys(TRIAGE_PRESETS) as (keyof typeof TRIAGE_PRESETS)[]
 import { generateMasks, type AmgMaskRecord } from '../segmentation/amg/generate'
-import { resolveAmgParams } from '../segmentation/amg/params'
+import { resolveAmgParams, type AmgParams } from '../segmentation/amg/params'
 import { serviceMaskSource } from '../segmentation/amg/service-source'
 import type { SegmentationService } from '../segmentation/worker/segmentation-service'
 import { toAppError, type SegmenterController } from './segmenter-controller'
@@ -32,7 +32,7 @@ export interface ProposalControllerOptions {
   onImage: (imageId: number) => void
 }
 
-function toProposalRecord(record: AmgMaskRecord): ProposalRecord {
+export function toProposalRecord(record: AmgMaskRecord): ProposalRecord {
   return {
     rleCounts: record.segmentation.counts,
     area: record.area,
@@ -75,8 +75,22 @@ export class ProposalController {
     })
   }
 
+  /** The run of this model with these generator parameters (shared by the app, the CLI and shard merges). */
+  runFor(model: ModelInfo, params: AmgParams): number {
+    return this.store.ensureRun(model.id, 'grid', { ...params, model: { encoder: model.encoderSha256, decoder: model.decoderSha256 } })
+  }
+
+  /** Runs the generator on one image's annotation copy; records at annotation size. */
+  async generateFor(imageId: number, params: AmgParams, signal?: AbortSignal): Promise<ProposalRecord[]> {
+    const row = this.options.session.image(imageId)
+    const rgb = await this.options.segmenter.loadAnnotationRgb(row)
+    const source = serviceMaskSource(this.options.service, rgb, row.content_hash)
+    const result = await generateMasks(source, { width: rgb.width, height: rgb.height }, params, signal ? { signal } : {})
+    return result.records.map(toProposalRecord)
+  }
+
   startPropose(options: ProposeOptions, label = 'Proposing masks'): JobInfo {
-    const { session, segmenter, service } = this.options
+    const { session, segmenter } = this.options
     const params = this.generatorParams(options)
     return session.jobs.start({
       kind: 'propose',
@@ -90,10 +104,7 @@ export class ProposalController {
         }
         const model = segmenter.activeModel()
         if (!model) throw new AppError('model_missing', 'No segmentation model is active.')
-        const runId = this.store.ensureRun(model.id, 'grid', {
-          ...params,
-          model: { encoder: model.encoderSha256, decoder: model.decoderSha256 },
-        })
+        const runId = this.runFor(model, params)
         const wanted =
           options.imageIds ??
           session.images
@@ -113,21 +124,12 @@ export class ProposalController {
         progress(0, todo.length)
         for (const [index, imageId] of todo.entries()) {
           if (signal.aborted) break
-          const row = session.image(imageId)
           const started = performance.now()
           try {
-            const rgb = await segmenter.loadAnnotationRgb(row)
-            const source = serviceMaskSource(service, rgb, row.content_hash)
-            const result = await generateMasks(source, { width: rgb.width, height: rgb.height }, params, { signal })
-            const counts = this.store.saveImage(
-              runId,
-              model.id,
-              imageId,
-              result.records.map(toProposalRecord),
-              (performance.now() - started) / 1000,
-            )
+            const records = await this.generateFor(imageId, params, signal)
+            const counts = this.store.saveImage(runId, model.id, imageId, records, (performance.now() - started) / 1000)
+            summary.proposals += records.length
             summary.images++
-            summary.proposals += result.records.length
             summary.auto += counts.auto
             summary.review += counts.review
             summary.discarded += counts.discarded
