@@ -1,0 +1,116 @@
+/**
+ * COCO instances JSON of a project, written as a stream (the text is never held whole):
+ * - `segmentation` is compressed RLE, `bbox` the COCO (pycocotools toBbox) box of the exported
+ *   pixels, `area` their count, `iscrowd` 0, one class-agnostic category (id 1, "object");
+ * - SAM's extra fields stay under their own keys (`predicted_iou`, `stability_score`, `crop_box`,
+ *   `point_coords`), null where unknown; with `provenance`, a `tessera` block per annotation;
+ * - `info.tessera.frame` states the frame (annotation size by default, or original size with
+ *   nearest-neighbour resampling, see export-sa1b.ts); each image lists both sizes.
+ * Two passes over the selected images (images, then annotations), one image in memory at a time.
+ */
+import type { Writable } from 'node:stream'
+import type { ProjectDb } from '../project/database'
+import type { ImageRow } from '../project/image-repository'
+import { ExchangeError, throwIfAborted } from './exchange-error'
+import { ExportSelection } from './export-filter'
+import { ProvenanceLookup, cocoBboxOf, sa1bAnnotation, type ExportFrame, type ExportResult, type Sa1bExportOptions } from './export-sa1b'
+import { TextSink, writeViaPartial } from './text-sink'
+
+/** The one category of class-agnostic SAM masks. */
+export const COCO_CATEGORY = { id: 1, name: 'object', supercategory: 'object' } as const
+
+export interface CocoExportOptions extends Sa1bExportOptions {
+  /** Written into `info` (exporting app, version, project). */
+  info?: { description?: string; version?: string; contributor?: string }
+  /** Time written into `info.date_created`; default now. */
+  now?: Date
+}
+
+export interface CocoWriteResult {
+  images: number
+  masks: number
+  sha256: string
+  bytes: number
+}
+
+function cocoImage(image: ImageRow, frame: ExportFrame): Record<string, unknown> {
+  const size = frame === 'annotation' ? { width: image.annotation_width, height: image.annotation_height } : image
+  return {
+    id: image.id,
+    file_name: image.rel_path,
+    width: size.width,
+    height: size.height,
+    annotation_width: image.annotation_width,
+    annotation_height: image.annotation_height,
+    original_width: image.width,
+    original_height: image.height,
+    content_hash: image.content_hash,
+    status: image.status,
+  }
+}
+
+/**
+ * Writes the COCO document of the selection to `stream` (not ended by this function's caller's
+ * choice: it ends it) and returns counts and the SHA-256 of the bytes written.
+ */
+export async function writeCoco(db: ProjectDb, stream: Writable, options: CocoExportOptions = {}): Promise<CocoWriteResult> {
+  const frame = options.frame ?? 'annotation'
+  const selection = new ExportSelection(db, options.filter)
+  selection.validate()
+  const lookup = new ProvenanceLookup(db)
+  const project = db.prepare('SELECT id, name FROM project').get() as { id: string; name: string } | undefined
+  if (!project) throw new ExchangeError('no_project', 'The database has no project record.')
+  const total = selection.count()
+  const sink = new TextSink(stream)
+  const info = {
+    description: options.info?.description ?? project.name,
+    version: options.info?.version ?? '',
+    year: (options.now ?? new Date()).getUTCFullYear(),
+    contributor: options.info?.contributor ?? '',
+    date_created: (options.now ?? new Date()).toISOString(),
+    tessera: { frame, project_id: project.id, states: selection.states, filter: options.filter ?? {} },
+  }
+  await sink.write(`{"info":${JSON.stringify(info)},"licenses":[],"categories":[${JSON.stringify(COCO_CATEGORY)}],\n"images":[`)
+  let images = 0
+  for (const id of selection.imageIds()) {
+    throwIfAborted(options.signal, 'The COCO export')
+    await sink.write(`${images === 0 ? '\n' : ',\n'}${JSON.stringify(cocoImage(selection.image(id), frame))}`)
+    images++
+  }
+  await sink.write('\n],\n"annotations":[')
+  let masks = 0
+  let done = 0
+  options.onProgress?.(0, total)
+  for (const { image, masks: imageMasks } of selection.images()) {
+    throwIfAborted(options.signal, 'The COCO export')
+    for (const mask of imageMasks) {
+      const sa1b = sa1bAnnotation(mask, image, { frame, provenance: options.provenance, lookup })
+      const annotation = {
+        id: sa1b.id,
+        image_id: image.id,
+        category_id: COCO_CATEGORY.id,
+        segmentation: sa1b.segmentation,
+        area: sa1b.area,
+        bbox: cocoBboxOf(sa1b.segmentation),
+        iscrowd: 0,
+        predicted_iou: sa1b.predicted_iou,
+        stability_score: sa1b.stability_score,
+        crop_box: sa1b.crop_box,
+        point_coords: sa1b.point_coords,
+        ...(sa1b.tessera ? { tessera: sa1b.tessera } : {}),
+      }
+      await sink.write(`${masks === 0 ? '\n' : ',\n'}${JSON.stringify(annotation)}`)
+      masks++
+    }
+    options.onProgress?.(++done, total)
+  }
+  await sink.write('\n]}\n')
+  const sha256 = await sink.end()
+  return { images, masks, sha256, bytes: sink.bytes }
+}
+
+/** Writes COCO JSON to `target` through `<target>.partial` (nothing at `target` unless complete). */
+export async function exportCoco(db: ProjectDb, target: string, options: CocoExportOptions = {}): Promise<ExportResult> {
+  const result = await writeViaPartial(target, (stream) => writeCoco(db, stream, options), options.signal)
+  return { target, images: result.images, masks: result.masks }
+}

@@ -1,0 +1,406 @@
+/**
+ * Queries on the masks table. A mask is stored at its image's annotation size as a COCO compressed
+ * RLE string; area and box are derived from that string on insert, never taken from the caller, so
+ * they cannot disagree with the pixels. Every insert and state change appends an event in the same
+ * transaction (entity 'mask', before/after as JSON).
+ *
+ * Reads that cover the whole project go image by image (keyset pages of image ids, then one image's
+ * masks at a time), so memory stays at one image's masks however large the project is, and no
+ * SQLite cursor stays open between two steps of the caller (other requests keep using the connection).
+ */
+import type { Statement } from 'better-sqlite3'
+import type { ImageStatus } from '../../../src-preload/contract/dto'
+import { AppError } from '../../../src-preload/contract/errors'
+import { RleFormatError, decompressRle, rleArea, rleToSa1bBbox, type BboxXywh, type CompressedRle } from '../masks'
+import type { ProjectDb } from './database'
+
+/** proposed = needs review; discarded = below the review floor (kept, can be shown). */
+export const MASK_STATES = ['proposed', 'accepted', 'rejected', 'auto_accepted', 'discarded', 'deleted'] as const
+export type MaskState = (typeof MASK_STATES)[number]
+export const MASK_SOURCES = ['auto', 'manual', 'imported'] as const
+export type MaskSource = (typeof MASK_SOURCES)[number]
+
+/** [x, y] in annotation pixels. */
+export type PointXy = [x: number, y: number]
+
+/** The prompt that made a mask, as the segmenter received it (annotation pixels). Stored as JSON. */
+export interface MaskPrompt {
+  points?: { x: number; y: number; label: 'positive' | 'negative' }[]
+  /** An object from interactive prompts, an XYXY array from proposals made from detections. */
+  box?: { x0: number; y0: number; x1: number; y1: number } | [x0: number, y0: number, x1: number, y1: number] | null
+  /** Reference to the mask input (e.g. the candidate handle it refined), when there was one. */
+  maskInput?: string | null
+  [key: string]: unknown
+}
+
+export interface MaskRecord {
+  id: number
+  imageId: number
+  /** COCO compressed RLE counts at the image's annotation size (size is the image's annotation size). */
+  rleCounts: string
+  area: number
+  /** SA-1B convention: [x, y, w, h] from inclusive max indices. */
+  bbox: BboxXywh
+  source: MaskSource
+  state: MaskState
+  predictedIou: number | null
+  stabilityScore: number | null
+  pointCoords: PointXy[] | null
+  /** [x, y, w, h] in annotation pixels. */
+  cropBox: BboxXywh | null
+  prompt: MaskPrompt | null
+  modelId: number | null
+  /** Who made the mask. */
+  actor: string
+  secondsSpent: number | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface NewMask {
+  imageId: number
+  /** Must have the image's annotation size, [annotation_height, annotation_width]. */
+  rle: CompressedRle
+  source: MaskSource
+  state: MaskState
+  predictedIou?: number | null
+  stabilityScore?: number | null
+  pointCoords?: PointXy[] | null
+  cropBox?: BboxXywh | null
+  prompt?: MaskPrompt | null
+  modelId?: number | null
+  actor: string
+  secondsSpent?: number | null
+  /** ISO time; default now. Imports keep the original times. */
+  createdAt?: string
+  updatedAt?: string
+}
+
+export interface InsertOptions {
+  /** Event kind written for each mask; default 'mask:created'. */
+  eventKind?: string
+  /** Actor of the events; default each mask's own actor (an importer passes itself). */
+  eventActor?: string
+  /** Extra fields merged into each event's `after` (e.g. where an imported mask came from). */
+  eventDetails?: (mask: NewMask, index: number) => Record<string, unknown>
+}
+
+export interface MaskQuery {
+  /** Only masks in these states; default every state. */
+  states?: readonly MaskState[]
+}
+
+export interface MaskStreamQuery extends MaskQuery {
+  /** Only these images (any order, duplicates ignored); default every image. */
+  imageIds?: readonly number[]
+  /** Only images with this status. */
+  imageStatus?: ImageStatus
+  /** Image ids per page while walking the images table. */
+  pageSize?: number
+}
+
+interface MaskRow {
+  id: number
+  image_id: number
+  rle_counts: string
+  area: number
+  bbox_x: number
+  bbox_y: number
+  bbox_w: number
+  bbox_h: number
+  source: MaskSource
+  state: MaskState
+  predicted_iou: number | null
+  stability_score: number | null
+  point_coords: string | null
+  crop_box: string | null
+  prompt: string | null
+  model_id: number | null
+  actor: string
+  seconds_spent: number | null
+  created_at: string
+  updated_at: string
+}
+
+const MASK_COLUMNS =
+  'id, image_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state, predicted_iou, stability_score, point_coords, crop_box, prompt, model_id, actor, seconds_spent, created_at, updated_at'
+
+/** SQLite allows 32766 parameters; image id lists are split into chunks well below that. */
+const ID_CHUNK = 500
+const DEFAULT_PAGE_SIZE = 256
+
+function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T)
+}
+
+export function toMaskRecord(row: MaskRow): MaskRecord {
+  return {
+    id: row.id,
+    imageId: row.image_id,
+    rleCounts: row.rle_counts,
+    area: row.area,
+    bbox: [row.bbox_x, row.bbox_y, row.bbox_w, row.bbox_h],
+    source: row.source,
+    state: row.state,
+    predictedIou: row.predicted_iou,
+    stabilityScore: row.stability_score,
+    pointCoords: parseJson<PointXy[]>(row.point_coords),
+    cropBox: parseJson<BboxXywh>(row.crop_box),
+    prompt: parseJson<MaskPrompt>(row.prompt),
+    modelId: row.model_id,
+    actor: row.actor,
+    secondsSpent: row.seconds_spent,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+/** What an event records about a mask: everything but the pixels (the row keeps those; rows are never removed). */
+function eventSummary(record: Omit<MaskRecord, 'id'>): Record<string, unknown> {
+  return {
+    imageId: record.imageId,
+    source: record.source,
+    state: record.state,
+    area: record.area,
+    bbox: record.bbox,
+    predictedIou: record.predictedIou,
+    stabilityScore: record.stabilityScore,
+    modelId: record.modelId,
+    actor: record.actor,
+  }
+}
+
+function stateList(states: readonly MaskState[] | undefined): MaskState[] | null {
+  if (states === undefined) return null
+  for (const state of states) if (!MASK_STATES.includes(state)) throw new AppError('invalid_request', `Unknown mask state ${state}.`)
+  return [...new Set(states)]
+}
+
+export class MaskRepository {
+  private readonly statements
+  private readonly byImageWithStates = new Map<number, Statement<unknown[]>>()
+
+  constructor(private readonly db: ProjectDb) {
+    this.statements = {
+      byId: db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE id = ?`),
+      byImage: db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE image_id = ? ORDER BY id`),
+      imageSize: db.prepare('SELECT annotation_width AS width, annotation_height AS height FROM images WHERE id = ?'),
+      insert: db.prepare(`INSERT INTO masks (image_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state,
+          predicted_iou, stability_score, point_coords, crop_box, prompt, model_id, actor, seconds_spent, created_at, updated_at)
+        VALUES (@imageId, @rleCounts, @area, @bboxX, @bboxY, @bboxW, @bboxH, @source, @state, @predictedIou, @stabilityScore,
+          @pointCoords, @cropBox, @prompt, @modelId, @actor, @secondsSpent, @createdAt, @updatedAt)`),
+      setState: db.prepare('UPDATE masks SET state = ?, updated_at = ? WHERE id = ?'),
+      count: db.prepare('SELECT count(*) AS n FROM masks'),
+      countByState: db.prepare('SELECT state, count(*) AS n FROM masks GROUP BY state'),
+      imagePage: db.prepare('SELECT id FROM images WHERE id > ? ORDER BY id LIMIT ?').pluck(),
+      imagePageByStatus: db.prepare('SELECT id FROM images WHERE id > ? AND status = ? ORDER BY id LIMIT ?').pluck(),
+      event: db.prepare("INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES (?, ?, ?, 'mask', ?, ?, ?)"),
+    }
+  }
+
+  get(id: number): MaskRecord | undefined {
+    const row = this.statements.byId.get(id) as MaskRow | undefined
+    return row ? toMaskRecord(row) : undefined
+  }
+
+  /** One image's masks in id order, optionally only some states. */
+  listByImage(imageId: number, query: MaskQuery = {}): MaskRecord[] {
+    const states = stateList(query.states)
+    if (states === null) return (this.statements.byImage.all(imageId) as MaskRow[]).map(toMaskRecord)
+    if (states.length === 0) return []
+    return (this.byImageStatement(states.length).all(imageId, ...states) as MaskRow[]).map(toMaskRecord)
+  }
+
+  count(): number {
+    return (this.statements.count.get() as { n: number }).n
+  }
+
+  countsByState(): Record<MaskState, number> {
+    const counts: Record<MaskState, number> = { proposed: 0, accepted: 0, rejected: 0, auto_accepted: 0, discarded: 0, deleted: 0 }
+    for (const row of this.statements.countByState.all() as { state: MaskState; n: number }[]) counts[row.state] = row.n
+    return counts
+  }
+
+  /**
+   * Image ids in ascending order, a page at a time (memory: one page). With `imageIds`, only those
+   * that exist, ascending.
+   */
+  *imageIds(query: Pick<MaskStreamQuery, 'imageIds' | 'imageStatus' | 'pageSize'> = {}): Generator<number> {
+    const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE
+    if (query.imageIds !== undefined) {
+      const wanted = [...new Set(query.imageIds)].sort((a, b) => a - b)
+      for (let start = 0; start < wanted.length; start += ID_CHUNK) {
+        const chunk = wanted.slice(start, start + ID_CHUNK)
+        const status = query.imageStatus
+        const sql = `SELECT id FROM images WHERE id IN (${chunk.map(() => '?').join(', ')})${status ? ' AND status = ?' : ''} ORDER BY id`
+        const ids = this.db
+          .prepare(sql)
+          .pluck()
+          .all(...chunk, ...(status ? [status] : [])) as number[]
+        yield* ids
+      }
+      return
+    }
+    let after = 0
+    for (;;) {
+      const ids = (
+        query.imageStatus
+          ? this.statements.imagePageByStatus.all(after, query.imageStatus, pageSize)
+          : this.statements.imagePage.all(after, pageSize)
+      ) as number[]
+      yield* ids
+      if (ids.length < pageSize) return
+      after = ids[ids.length - 1] as number
+    }
+  }
+
+  /** Every image's masks, image by image in image-id order (images without masks are skipped). */
+  *streamByImage(query: MaskStreamQuery = {}): Generator<{ imageId: number; masks: MaskRecord[] }> {
+    for (const imageId of this.imageIds(query)) {
+      const masks = this.listByImage(imageId, query)
+      if (masks.length > 0) yield { imageId, masks }
+    }
+  }
+
+  /** Every mask in (image id, mask id) order; holds one image's masks at a time. */
+  *streamAll(query: MaskStreamQuery = {}): Generator<MaskRecord> {
+    for (const { masks } of this.streamByImage(query)) yield* masks
+  }
+
+  /** Inserts one mask and its event in one transaction; returns the new row. */
+  insert(mask: NewMask, options: InsertOptions = {}): MaskRecord {
+    const [id] = this.insertMany([mask], options)
+    return this.get(id as number) as MaskRecord
+  }
+
+  /**
+   * Inserts masks in one transaction, one event each; returns their ids in order. Throws (and
+   * inserts nothing) when an image is unknown or an RLE is malformed or not at its image's
+   * annotation size.
+   */
+  insertMany(masks: readonly NewMask[], options: InsertOptions = {}): number[] {
+    const kind = options.eventKind ?? 'mask:created'
+    return this.db.transaction(() => {
+      // The time the rows were written; a mask's own created_at may be older (imports keep it).
+      const now = new Date().toISOString()
+      const sizes = new Map<number, { width: number; height: number }>()
+      return masks.map((mask, index) => {
+        let size = sizes.get(mask.imageId)
+        if (!size) {
+          size = this.statements.imageSize.get(mask.imageId) as { width: number; height: number } | undefined
+          if (!size) throw new AppError('not_found', `Image ${mask.imageId} is not in this project.`)
+          sizes.set(mask.imageId, size)
+        }
+        const record = this.prepareRecord(mask, size, now)
+        const id = Number(
+          this.statements.insert.run({
+            imageId: record.imageId,
+            rleCounts: record.rleCounts,
+            area: record.area,
+            bboxX: record.bbox[0],
+            bboxY: record.bbox[1],
+            bboxW: record.bbox[2],
+            bboxH: record.bbox[3],
+            source: record.source,
+            state: record.state,
+            predictedIou: record.predictedIou,
+            stabilityScore: record.stabilityScore,
+            pointCoords: record.pointCoords === null ? null : JSON.stringify(record.pointCoords),
+            cropBox: record.cropBox === null ? null : JSON.stringify(record.cropBox),
+            prompt: record.prompt === null ? null : JSON.stringify(record.prompt),
+            modelId: record.modelId,
+            actor: record.actor,
+            secondsSpent: record.secondsSpent,
+            createdAt: record.createdAt,
+            updatedAt: record.updatedAt,
+          }).lastInsertRowid,
+        )
+        const after = { ...eventSummary(record), ...options.eventDetails?.(mask, index) }
+        this.statements.event.run(now, options.eventActor ?? mask.actor, kind, id, null, JSON.stringify(after))
+        return id
+      })
+    })()
+  }
+
+  /** Changes a mask's state (accept, reject, delete, …) with an event; returns the updated row. */
+  setState(
+    id: number,
+    state: MaskState,
+    actor: string,
+    options: {
+      /** Time of the event (default now). */
+      at?: string
+      /** The row's new updated_at (default `at`); a merge keeps the time the decision was made. */
+      updatedAt?: string
+      eventKind?: string
+      details?: Record<string, unknown>
+    } = {},
+  ): MaskRecord {
+    stateList([state])
+    const at = options.at ?? new Date().toISOString()
+    this.db.transaction(() => {
+      const before = this.get(id)
+      if (!before) throw new AppError('not_found', `Mask ${id} is not in this project.`)
+      if (before.state === state) return
+      this.statements.setState.run(state, options.updatedAt ?? at, id)
+      this.statements.event.run(
+        at,
+        actor,
+        options.eventKind ?? 'mask:state',
+        id,
+        JSON.stringify({ state: before.state }),
+        JSON.stringify({ state, ...options.details }),
+      )
+    })()
+    return this.get(id) as MaskRecord
+  }
+
+  private prepareRecord(mask: NewMask, size: { width: number; height: number }, now: string): Omit<MaskRecord, 'id'> {
+    if (!MASK_SOURCES.includes(mask.source)) throw new AppError('invalid_request', `Unknown mask source ${mask.source}.`)
+    stateList([mask.state])
+    const [height, width] = mask.rle.size
+    if (height !== size.height || width !== size.width) {
+      throw new AppError(
+        'invalid_request',
+        `A mask of image ${mask.imageId} is ${height}×${width} but the image's annotation size is ${size.height}×${size.width}.`,
+      )
+    }
+    let rle
+    try {
+      rle = decompressRle(mask.rle)
+    } catch (error) {
+      if (error instanceof RleFormatError)
+        throw new AppError('invalid_request', `A mask of image ${mask.imageId} has a malformed RLE: ${error.message}`)
+      throw error
+    }
+    const createdAt = mask.createdAt ?? now
+    return {
+      imageId: mask.imageId,
+      rleCounts: mask.rle.counts,
+      area: rleArea(rle),
+      bbox: rleToSa1bBbox(rle),
+      source: mask.source,
+      state: mask.state,
+      predictedIou: mask.predictedIou ?? null,
+      stabilityScore: mask.stabilityScore ?? null,
+      pointCoords: mask.pointCoords ?? null,
+      cropBox: mask.cropBox ?? null,
+      prompt: mask.prompt ?? null,
+      modelId: mask.modelId ?? null,
+      actor: mask.actor,
+      secondsSpent: mask.secondsSpent ?? null,
+      createdAt,
+      updatedAt: mask.updatedAt ?? createdAt,
+    }
+  }
+
+  private byImageStatement(stateCount: number): Statement<unknown[]> {
+    let statement = this.byImageWithStates.get(stateCount)
+    if (!statement) {
+      const placeholders = Array.from({ length: stateCount }, () => '?').join(', ')
+      statement = this.db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE image_id = ? AND state IN (${placeholders}) ORDER BY id`)
+      this.byImageWithStates.set(stateCount, statement)
+    }
+    return statement
+  }
+}
