@@ -277,6 +277,5 @@ export const MaskSummary = z.object({
   pointCoords: z.array(z.tuple([z.number(), z.number()])).nullable(),
   cropBox: z.tuple([z.number(), z.number(), z.number(), z.number()]).nullable(),
   modelId: z.number().int().nullable(),
-  runId: z.number().int().nullable(),
 })
 export type MaskSummary = z.infer<typeof MaskSummary>

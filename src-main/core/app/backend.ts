@@ -14,6 +14,7 @@ import type { infer as ZodInfer } from 'zod'
 import { ensureDemoImages } from '../demo/demo-project'
 import { annotationCopyPath, thumbnailPath } from '../imaging/folder-import'
 import { isImageFileName } from '../imaging/image-formats'
+import { MaskRepository } from '../project/mask-repository'
 import { ProjectSession } from '../project/project-session'
 import { SegmentationService, type WorkerFactory } from '../segmentation/worker/segmentation-service'
 import { RecentProjects } from './recent-projects'
@@ -318,8 +319,21 @@ export class Backend {
       },
       'masks:list': async ({ imageId, states }) => {
         const session = this.requireSession()
-        session.image(imageId)
-        return session.images.masks(imageId, states)
+        const image = session.image(imageId)
+        const size: [number, number] = [image.annotation_height, image.annotation_width]
+        return new MaskRepository(session.db).listByImage(imageId, states ? { states } : {}).map((mask) => ({
+          id: mask.id,
+          state: mask.state,
+          source: mask.source,
+          rle: { size, counts: mask.rleCounts },
+          area: mask.area,
+          bbox: mask.bbox,
+          predictedIou: mask.predictedIou,
+          stabilityScore: mask.stabilityScore,
+          pointCoords: mask.pointCoords,
+          cropBox: mask.cropBox,
+          modelId: mask.modelId,
+        }))
       },
       'jobs:list': async () => this.session?.jobs.list() ?? [],
       'jobs:cancel': async ({ jobId }) => this.requireSession().jobs.cancel(jobId),

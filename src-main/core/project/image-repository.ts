@@ -2,7 +2,7 @@
  * Queries on the images, import_issues and events tables. Every statement is parameterised and
  * prepared once per database handle.
  */
-import type { ImageStatus, ImageSummary, ImportIssue, MaskState, MaskSummary } from '../../../src-preload/contract/dto'
+import type { ImageStatus, ImageSummary, ImportIssue } from '../../../src-preload/contract/dto'
 import type { ProjectDb } from './database'
 
 export interface ImageRow {
@@ -18,24 +18,6 @@ export interface ImageRow {
   annotation_height: number
   status: ImageStatus
   missing: 0 | 1
-}
-
-interface MaskRow {
-  id: number
-  state: MaskState
-  source: MaskSummary['source']
-  rle_counts: string
-  area: number
-  bbox_x: number
-  bbox_y: number
-  bbox_w: number
-  bbox_h: number
-  predicted_iou: number | null
-  stability_score: number | null
-  point_coords: string | null
-  crop_box: string | null
-  model_id: number | null
-  run_id: number | null
 }
 
 export interface NewImage {
@@ -185,32 +167,6 @@ export class ImageRepository {
       .all(JSON.stringify(imageIds)) as { id: number; auto: number; review: number }[]
     for (const row of rows) counts.set(row.id, { auto: row.auto, review: row.review })
     return counts
-  }
-
-  /** An image's masks for display, optionally only in some states. */
-  masks(imageId: number, states?: readonly MaskState[]): MaskSummary[] {
-    const rows = this.db
-      .prepare(
-        `SELECT id, state, source, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, predicted_iou, stability_score, point_coords, crop_box, model_id, run_id
-         FROM masks WHERE image_id = ? ${states ? 'AND state IN (SELECT value FROM json_each(?))' : ''} ORDER BY id`,
-      )
-      .all(...(states ? [imageId, JSON.stringify(states)] : [imageId])) as MaskRow[]
-    const image = this.get(imageId)
-    const size: [number, number] = image ? [image.annotation_height, image.annotation_width] : [0, 0]
-    return rows.map((row) => ({
-      id: row.id,
-      state: row.state,
-      source: row.source,
-      rle: { size, counts: row.rle_counts },
-      area: row.area,
-      bbox: [row.bbox_x, row.bbox_y, row.bbox_w, row.bbox_h],
-      predictedIou: row.predicted_iou,
-      stabilityScore: row.stability_score,
-      pointCoords: row.point_coords ? (JSON.parse(row.point_coords) as [number, number][]) : null,
-      cropBox: row.crop_box ? (JSON.parse(row.crop_box) as [number, number, number, number]) : null,
-      modelId: row.model_id,
-      runId: row.run_id,
-    }))
   }
 
   issues(): ImportIssue[] {
