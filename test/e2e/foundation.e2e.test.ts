@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApp, type AppHarness } from './support/app-harness'
-import { collectPageErrors, launchChromium, screenshot } from './support/browser'
+import { launchChromium, openPage, screenshot } from './support/browser'
 import { addCorruptFiles, makeImageFolder } from './support/image-folder'
 
 let app: AppHarness
@@ -24,8 +24,7 @@ beforeAll(async () => {
   await addCorruptFiles(folder)
   app = await startApp()
   browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  pageErrors = collectPageErrors(page)
+  ;({ page, errors: pageErrors } = await openPage(browser))
 })
 
 afterAll(async () => {

@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildProbeModel } from '../../src-main/core/segmentation/probe-models/build-probe-models'
-import { startApp, type AppHarness } from './support/app-harness'
-import { collectPageErrors, launchChromium, screenshot } from './support/browser'
+import { createProject, startApp, type AppHarness } from './support/app-harness'
+import { launchChromium, openPage, screenshot } from './support/browser'
 import { makeImageFolder } from './support/image-folder'
 
 let app: AppHarness
@@ -30,12 +30,9 @@ beforeAll(async () => {
   await writeFile(join(modelDir, 'sam2.1_tiny.decoder.onnx'), probe.decoder)
   await writeFile(join(modelDir, 'broken.encoder.onnx'), probe.encoder.subarray(0, 200))
   app = await startApp()
-  await app.backend.call('projects:create', { name: 'Models', imageRoot: imageDir })
-  const session = app.backend.currentProject!
-  await Promise.all(session.jobs.list().map((job) => session.jobs.wait(job.id)))
+  await createProject(app, 'Models', imageDir)
   browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  errors = collectPageErrors(page)
+  ;({ page, errors } = await openPage(browser))
 })
 
 afterAll(async () => {

@@ -10,8 +10,8 @@ import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateScene } from '../../src-main/core/demo/synthetic-scene'
-import { startApp, type AppHarness } from './support/app-harness'
-import { collectPageErrors, launchChromium, screenshot } from './support/browser'
+import { createProject, startApp, type AppHarness } from './support/app-harness'
+import { launchChromium, openPage, screenshot } from './support/browser'
 
 let app: AppHarness
 let browser: Browser
@@ -31,12 +31,9 @@ beforeAll(async () => {
     )
   }
   app = await startApp()
-  await app.backend.call('projects:create', { name: 'Proposals', imageRoot: folder })
-  const session = app.backend.currentProject!
-  await Promise.all(session.jobs.list().map((job) => session.jobs.wait(job.id)))
+  await createProject(app, 'Proposals', folder)
   browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  errors = collectPageErrors(page)
+  ;({ page, errors } = await openPage(browser))
 })
 
 afterAll(async () => {

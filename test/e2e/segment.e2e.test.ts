@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeMask, decompressRle } from '../../src-main/core/masks'
 import { maskCentroid, maskIou } from '../support/mask-geometry'
 import { startApp, type AppHarness } from './support/app-harness'
-import { collectPageErrors, launchChromium, screenshot } from './support/browser'
+import { launchChromium, openPage, screenshot } from './support/browser'
 
 let app: AppHarness
 let browser: Browser
@@ -29,8 +29,7 @@ interface TruthObject {
 beforeAll(async () => {
   app = await startApp()
   browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  errors = collectPageErrors(page)
+  ;({ page, errors } = await openPage(browser))
 })
 
 afterAll(async () => {

@@ -19,6 +19,13 @@ export interface AppHarness {
 
 export const RENDERER_DIR = resolve('out', 'renderer')
 
+/** Creates a project from `imageRoot` in the running app and waits until its import finished. */
+export async function createProject(app: AppHarness, name: string, imageRoot: string): Promise<void> {
+  await app.backend.call('projects:create', { name, imageRoot })
+  const session = app.backend.currentProject!
+  await Promise.all(session.jobs.list().map((job) => session.jobs.wait(job.id)))
+}
+
 export async function startApp(): Promise<AppHarness> {
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` first.')
   const dataDir = await mkdtemp(join(tmpdir(), 'tessera-e2e-'))

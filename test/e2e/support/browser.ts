@@ -38,6 +38,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENS_DIR, `${name}.png`) })
 }
 
+/** A desktop-sized page whose errors are collected (assert `errors` is empty at the end). */
+export async function openPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  return { page, errors: collectPageErrors(page) }
+}
+
 /** Collects page errors so a test can assert the UI logged none. */
 export function collectPageErrors(page: Page): string[] {
   const errors: string[] = []
