@@ -35,6 +35,8 @@ interface ShardLine {
 }
 
 export const PROPOSE_USAGE = `  propose <project> [--preset NAME] [--points-per-side N] [--crop-layers N] [--shard i/n --out FILE.jsonl] [--threads N]
+  propose <project> --boxes DETECTIONS [--min-score S]
+                                   Box prompts from detections: COCO JSON, or a folder of YOLO label files.
                                    Run the automatic mask generator. Presets: ${Object.keys(TRIAGE_PRESETS).join(', ')}.
                                    --shard i/n takes every image whose content hash falls in shard i of n
                                    (i from 0; TESSERA_SHARD_INDEX / TESSERA_SHARD_COUNT, SLURM_ARRAY_TASK_ID or
@@ -84,6 +86,8 @@ export async function propose(argv: string[]): Promise<number> {
       shard: { type: 'string' },
       out: { type: 'string' },
       threads: { type: 'string' },
+      boxes: { type: 'string' },
+      'min-score': { type: 'string' },
     },
   })
   const projectDir = positionals[0]

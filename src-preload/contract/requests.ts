@@ -149,6 +149,11 @@ export const requestSchemas = {
       .strict(),
     output: JobInfo,
   },
+  /** Box prompts from detections: a COCO JSON file, or a folder (or .txt) of YOLO labels. */
+  'proposals:runBoxes': {
+    input: z.object({ path: z.string().min(1).max(4096), minScore: z.number().min(0).max(1).optional() }).strict(),
+    output: JobInfo,
+  },
   'proposals:triage': { input: NoInput, output: TriageState },
   /** New thresholds: stored proposals are re-triaged at once (no model run; decisions untouched). */
   'proposals:setTriage': { input: z.object({ settings: TriageSettings }).strict(), output: TriageState },

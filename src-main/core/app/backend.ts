@@ -311,6 +311,7 @@ export class Backend {
       'embeddings:encodeProject': async () => this.requireSegmenter().startEncodeProject(),
       'segment:predict': async (input) => this.requireSegmenter().predict(input),
       'proposals:run': async (options) => this.requireProposals().startPropose(options),
+      'proposals:runBoxes': async ({ path, minScore }) => this.requireProposals().startProposeFromBoxes(resolve(path), minScore),
       'proposals:triage': async () => this.requireProposals().triageState(),
       'proposals:setTriage': async ({ settings }) => {
         const state = this.requireProposals().setTriage(settings)

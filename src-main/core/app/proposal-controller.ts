@@ -3,9 +3,12 @@
  * resumable job, its records triaged into auto-accepted / needs review / discarded, and re-triage when
  * thresholds change.
  */
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import type { JobInfo, ModelInfo, ProposeSummary, TriageSettings, TriageState } from '../../../src-preload/contract/dto'
 import { AppError } from '../../../src-preload/contract/errors'
 import type { ProjectSession } from '../project/project-session'
+import { readDetections, type ProjectImageRef } from '../proposals/detections'
 import { ProposalStore, type ProposalRecord } from '../proposals/proposal-store'
 import { TRIAGE_PRESETS, presetSettings } from '../proposals/triage'
 
@@ -87,6 +90,100 @@ export class ProposalController {
     const source = serviceMaskSource(this.options.service, rgb, row.content_hash)
     const result = await generateMasks(source, { width: rgb.width, height: rgb.height }, params, signal ? { signal } : {})
     return result.records.map(toProposalRecord)
+  }
+
+  /**
+   * Proposals from box detections (COCO JSON or YOLO labels): one box prompt per detection, single-mask
+   * output, triaged like grid proposals. The run is keyed by the detections file's content.
+   */
+  startProposeFromBoxes(path: string, minScore = 0, label = 'Proposing masks from detections'): JobInfo {
+    const { session, segmenter } = this.options
+    return session.jobs.start({
+      kind: 'propose',
+      label,
+      params: { boxes: path, minScore },
+      run: async ({ signal, progress }): Promise<ProposeSummary> => {
+        const images: ProjectImageRef[] = session.images.all().map((row) => ({
+          id: row.id,
+          relPath: row.rel_path,
+          width: row.width,
+          height: row.height,
+          annotationWidth: row.annotation_width,
+          annotationHeight: row.annotation_height,
+        }))
+        const detections = await readDetections(path, images, minScore)
+        try {
+          await segmenter.ensureLoaded()
+        } catch (error) {
+          throw toAppError(error)
+        }
+        const model = segmenter.activeModel()
+        if (!model) throw new AppError('model_missing', 'No segmentation model is active.')
+        const fileHash = createHash('sha256')
+          .update(await readFile(path).catch(() => Buffer.from(path)))
+          .digest('hex')
+        const runId = this.store.ensureRun(model.id, 'boxes', {
+          detections: fileHash,
+          minScore,
+          model: { encoder: model.encoderSha256, decoder: model.decoderSha256 },
+        })
+        const wanted = [...detections.byImage.keys()]
+        const todo = this.store.pendingImages(runId, wanted)
+        const summary: ProposeSummary = {
+          images: 0,
+          proposals: 0,
+          auto: 0,
+          review: 0,
+          discarded: 0,
+          failed: 0,
+          skipped: wanted.length - todo.length,
+        }
+        progress(0, todo.length)
+        for (const [index, imageId] of todo.entries()) {
+          if (signal.aborted) break
+          const started = performance.now()
+          try {
+            const row = session.image(imageId)
+            const records: ProposalRecord[] = []
+            for (const { box } of detections.byImage.get(imageId) ?? []) {
+              if (signal.aborted) break
+              const result = await segmenter.predict({
+                imageId,
+                points: [],
+                box: { x0: box[0], y0: box[1], x1: box[2], y1: box[3] },
+                multimask: false,
+              })
+              const best = result.candidates[result.best]
+              if (!best || best.area === 0) continue
+              records.push({
+                rleCounts: best.rle.counts,
+                area: best.area,
+                bbox: best.bbox,
+                predictedIou: best.predictedIou,
+                stabilityScore: best.stabilityScore,
+                pointCoords: [[(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]],
+                cropBox: [0, 0, row.annotation_width, row.annotation_height],
+                box,
+              })
+            }
+            if (signal.aborted) break
+            const counts = this.store.saveImage(runId, model.id, imageId, records, (performance.now() - started) / 1000)
+            summary.images++
+            summary.proposals += records.length
+            summary.auto += counts.auto
+            summary.review += counts.review
+            summary.discarded += counts.discarded
+            this.options.onImage(imageId)
+          } catch (error) {
+            if (signal.aborted) break
+            this.store.markFailed(runId, imageId, (error as Error).message)
+            summary.failed++
+          }
+          progress(index + 1, todo.length)
+        }
+        return summary
+      },
+    })
   }
 
   startPropose(options: ProposeOptions, label = 'Proposing masks'): JobInfo {

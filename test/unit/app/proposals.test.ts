@@ -10,7 +10,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Backend } from '../../../src-main/core/app/backend'
 import { generateScene } from '../../../src-main/core/demo/synthetic-scene'
-import { decodeMask, decompressRle } from '../../../src-main/core/masks'
+import { decodeMask, decompressRle, encodeMask, rleToBbox } from '../../../src-main/core/masks'
 import { presetSettings } from '../../../src-main/core/proposals/triage'
 import { maskIou } from '../../support/mask-geometry'
 import { testBackendOptions } from '../../support/test-backend'
@@ -45,6 +45,50 @@ afterAll(async () => {
 })
 
 describe('proposals', () => {
+  it('turns box detections (COCO JSON and YOLO labels) into triaged box-prompt proposals', async () => {
+    const scene = scenes[1]!
+    const target = [...scene.objects].filter((object) => object.parentId === null).sort((a, b) => b.area - a.area)[0]!
+    const bbox = rleToBbox(encodeMask(target.mask, HEIGHT, WIDTH)) // COCO [x, y, w, h]
+    const cocoFile = join(dir, 'detections.json')
+    await writeFile(
+      cocoFile,
+      JSON.stringify({
+        images: [{ id: 5, file_name: 'scene-1.png', width: WIDTH, height: HEIGHT }],
+        annotations: [
+          { image_id: 5, bbox, score: 0.9 },
+          { image_id: 5, bbox: [0, 0, 3, 3], score: 0.05 },
+        ],
+      }),
+    )
+    const job = await backend.call('proposals:runBoxes', { path: cocoFile, minScore: 0.5 })
+    const finished = await backend.currentProject!.jobs.wait(job.id)
+    expect(finished.state).toBe('done')
+    expect(finished.result).toMatchObject({ images: 1, proposals: 1, failed: 0 })
+    const imageId = (await backend.call('images:list', { offset: 0, limit: 10 })).items.find((image) => image.relPath === 'scene-1.png')!.id
+    const masks = await backend.call('masks:list', { imageId })
+    expect(masks).toHaveLength(1)
+    expect(maskIou(decodeMask(decompressRle(masks[0]!.rle)), target.mask)).toBeGreaterThan(0.8)
+    const session = backend.currentProject!
+    const prompt = JSON.parse(
+      (session.db.prepare('SELECT prompt FROM masks WHERE id = ?').get(masks[0]!.id) as { prompt: string }).prompt,
+    ) as { box: number[] }
+    expect(prompt.box).toEqual([bbox[0], bbox[1], bbox[0] + bbox[2], bbox[1] + bbox[3]])
+
+    const yolo = join(dir, 'yolo')
+    await mkdir(yolo)
+    const [x, y, w, h] = bbox
+    await writeFile(join(yolo, 'scene-0.txt'), `0 ${(x + w / 2) / WIDTH} ${(y + h / 2) / HEIGHT} ${w / WIDTH} ${h / HEIGHT} 0.8\n`)
+    const yoloJob = await backend.call('proposals:runBoxes', { path: yolo })
+    expect((await session.jobs.wait(yoloJob.id)).result).toMatchObject({ images: 1, proposals: 1 })
+    await expect(backend.call('proposals:runBoxes', { path: join(dir, 'nothing-here.json') })).resolves.toBeDefined()
+    const failedJob = (await backend.call('jobs:list', {})).at(-1)!
+    const failed = await session.jobs.wait(failedJob.id)
+    expect(failed.state).toBe('failed')
+    expect(failed.error).toMatch(/no detections file/)
+    // Box proposals are removed again so the grid-proposal tests below start from a clean state.
+    session.db.prepare("DELETE FROM masks WHERE run_id IN (SELECT id FROM proposal_runs WHERE source = 'boxes')").run()
+  })
+
   it('runs the generator over the project and stores triaged proposals', async () => {
     const job = await backend.call('proposals:run', { pointsPerSide: 8 })
     const finished = await backend.currentProject!.jobs.wait(job.id)
