@@ -11,7 +11,7 @@ export interface ShownMask extends MaskSummary {
   pixels: Uint8Array
 }
 
-/** States drawn on the canvas (rejected and discarded are hidden). */
+/** States drawn on the canvas; discarded proposals only on demand, rejected never. */
 const SHOWN_STATES = ['auto_accepted', 'proposed', 'accepted'] as const
 
 class ProposalsState {
@@ -19,6 +19,8 @@ class ProposalsState {
   imageId = $state<number | null>(null)
   masks = $state.raw<ShownMask[]>([])
   visible = $state(true)
+  /** Also draw proposals triage discarded (ghosted), to see what the thresholds threw away. */
+  showDiscarded = $state(false)
   private loadSeq = 0
 
   constructor() {
@@ -37,9 +39,14 @@ class ProposalsState {
   async load(imageId: number): Promise<void> {
     const seq = ++this.loadSeq
     this.imageId = imageId
-    const masks = await call('masks:list', { imageId, states: [...SHOWN_STATES] })
+    const masks = await call('masks:list', { imageId, states: this.showDiscarded ? [...SHOWN_STATES, 'discarded'] : [...SHOWN_STATES] })
     if (seq !== this.loadSeq) return
     this.masks = masks.map((mask) => ({ ...mask, pixels: decodeMask(decompressRle(mask.rle)) }))
+  }
+
+  async toggleDiscarded(): Promise<void> {
+    this.showDiscarded = !this.showDiscarded
+    if (this.imageId !== null) await this.load(this.imageId)
   }
 
   private onEvent(event: AnyTesseraEvent): void {
