@@ -5,10 +5,11 @@
 import { importSuite } from './suites/import'
 import { amgSuite } from './suites/amg'
 import { samSuite } from './suites/sam'
+import { exchangeSuite } from './suites/exchange'
 import type { BenchSuite } from './report'
 import { printReport } from './report'
 
-const SUITES: Record<string, BenchSuite> = { import: importSuite, sam: samSuite, amg: amgSuite }
+const SUITES: Record<string, BenchSuite> = { import: importSuite, sam: samSuite, amg: amgSuite, exchange: exchangeSuite }
 
 async function main(): Promise<void> {
   const name = process.argv[2]

@@ -4,9 +4,12 @@
  *   tessera inspect <file.json…> [--quiet]   decode every mask of SA-1B / COCO files and report inconsistencies
  *   tessera propose <project> …              automatic proposals (see propose.ts), shardable
  *   tessera merge-proposals <project> <file…>
+ *   tessera export <project> --format sa1b|coco|bundle --out PATH …   (see exchange-commands.ts)
+ *   tessera import <project> <file…> [--as proposals|gold]
  */
 import { parseArgs } from 'node:util'
 import { inspectFile, summarise, type InspectLine } from '../core/exchange/inspect'
+import { EXCHANGE_USAGE, exportCommand, importCommand } from './exchange-commands'
 import { PROPOSE_USAGE, mergeProposals, propose } from './propose'
 
 const USAGE = `Usage: tessera <command> [options]
@@ -16,7 +19,8 @@ Commands:
                                    instances JSON; print one JSON line per annotation (id, area_decoded,
                                    coco_bbox, sa1b_bbox, reencode_identical, point_inside), then a summary
                                    of every inconsistency. Exit code 1 when errors were found.
-${PROPOSE_USAGE}`
+${PROPOSE_USAGE}
+${EXCHANGE_USAGE}`
 
 async function inspect(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { quiet: { type: 'boolean', default: false } } })
@@ -56,6 +60,10 @@ async function main(argv: string[]): Promise<number> {
       return propose(rest)
     case 'merge-proposals':
       return mergeProposals(rest)
+    case 'export':
+      return exportCommand(rest)
+    case 'import':
+      return importCommand(rest)
     case undefined:
     case '-h':
     case '--help':

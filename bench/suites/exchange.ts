@@ -1,0 +1,188 @@
+/**
+ * Exchange throughput on a synthetic project: 1,000 images at annotation size 1500×1000 with 100,000
+ * accepted disc masks (BENCH_EXCHANGE_MASKS / BENCH_EXCHANGE_IMAGES lower them): bundle export, that
+ * bundle imported into a fresh project with the same images, SA-1B and COCO export, and peak RSS.
+ */
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { writeBundle } from '../../src-main/core/exchange/bundle'
+import { exportCoco } from '../../src-main/core/exchange/export-coco'
+import { exportSa1b } from '../../src-main/core/exchange/export-sa1b'
+import { importBundle } from '../../src-main/core/exchange/import-bundle'
+import { compressRle, encodeMask, type CompressedRle } from '../../src-main/core/masks'
+import { MaskRepository, type NewMask } from '../../src-main/core/project/mask-repository'
+import { ProjectSession } from '../../src-main/core/project/project-session'
+import { peakRssMb, round, type BenchSuite } from '../report'
+
+const IMAGE_COUNT = Number(process.env.BENCH_EXCHANGE_IMAGES ?? 1000)
+const MASK_COUNT = Number(process.env.BENCH_EXCHANGE_MASKS ?? 100_000)
+const WIDTH = 1500
+const HEIGHT = 1000
+const DISTINCT_RLES = 48
+const INSERT_BATCH = 5000
+
+/** Discs of varied size and place, as compressed RLE strings at annotation size. */
+function discRles(): CompressedRle[] {
+  const rles: CompressedRle[] = []
+  for (let index = 0; index < DISTINCT_RLES; index++) {
+    const radius = 12 + ((index * 37) % 160)
+    const cx = 200 + ((index * 211) % (WIDTH - 400))
+    const cy = 200 + ((index * 157) % (HEIGHT - 400))
+    const mask = new Uint8Array(WIDTH * HEIGHT)
+    // Row-major, as encodeMask takes it: index = y · width + x.
+    for (let x = Math.max(0, cx - radius); x <= Math.min(WIDTH - 1, cx + radius); x++)
+      for (let y = Math.max(0, cy - radius); y <= Math.min(HEIGHT - 1, cy + radius); y++)
+        if ((x - cx) ** 2 + (y - cy) ** 2 <= radius ** 2) mask[y * WIDTH + x] = 1
+    rles.push(compressRle(encodeMask(mask, HEIGHT, WIDTH)))
+  }
+  return rles
+}
+
+function insertImages(session: ProjectSession): number[] {
+  const now = new Date().toISOString()
+  return session.db.transaction(() =>
+    Array.from({ length: IMAGE_COUNT }, (_, index) =>
+      session.images.insert(
+        {
+          contentHash: (index + 1).toString(16).padStart(64, '0'),
+          relPath: `folder-${index % 10}/image-${String(index).padStart(5, '0')}.jpg`,
+          fileSize: 1,
+          fileMtimeMs: 1,
+          width: WIDTH,
+          height: HEIGHT,
+          orientation: 1,
+          annotationWidth: WIDTH,
+          annotationHeight: HEIGHT,
+        },
+        now,
+      ),
+    ),
+  )()
+}
+
+async function sizeOf(path: string): Promise<number> {
+  const info = await stat(path)
+  if (!info.isDirectory()) return info.size
+  let total = 0
+  for (const entry of await readdir(path, { recursive: true, withFileTypes: true }))
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size
+  return total
+}
+
+async function timed<T>(label: string, run: () => Promise<T>): Promise<{ result: T; seconds: number }> {
+  process.stderr.write(`${label}…\n`)
+  const started = performance.now()
+  const result = await run()
+  return { result, seconds: (performance.now() - started) / 1000 }
+}
+
+export const exchangeSuite: BenchSuite = async () => {
+  const work = await mkdtemp(join(tmpdir(), 'tessera-bench-exchange-'))
+  try {
+    const imageRoot = join(work, 'images')
+    await mkdir(imageRoot)
+    process.stderr.write(`building a project of ${IMAGE_COUNT} images and ${MASK_COUNT} masks…\n`)
+    const rles = discRles()
+    const source = await ProjectSession.create({ projectDir: join(work, 'source'), name: 'bench', imageRoot }, () => undefined)
+    const imageIds = insertImages(source)
+    const masks = new MaskRepository(source.db)
+    const setupStarted = performance.now()
+    for (let start = 0; start < MASK_COUNT; start += INSERT_BATCH) {
+      const batch: NewMask[] = []
+      for (let index = start; index < Math.min(MASK_COUNT, start + INSERT_BATCH); index++) {
+        batch.push({
+          imageId: imageIds[index % IMAGE_COUNT] as number,
+          rle: rles[index % DISTINCT_RLES] as CompressedRle,
+          source: 'auto',
+          state: index % 3 === 0 ? 'auto_accepted' : 'accepted',
+          predictedIou: 0.8 + (index % 20) / 100,
+          stabilityScore: 0.85 + (index % 15) / 100,
+          pointCoords: [[(index * 7) % WIDTH, (index * 11) % HEIGHT]],
+          cropBox: [0, 0, WIDTH, HEIGHT],
+          actor: 'bench',
+        })
+      }
+      masks.insertMany(batch)
+    }
+    const insertSeconds = (performance.now() - setupStarted) / 1000
+
+    const bundlePath = join(work, 'export.zip')
+    const bundle = await timed('bundle export', () =>
+      writeBundle(source.db, bundlePath, { exporter: { name: 'tessera-bench', version: '0' }, actor: 'bench' }),
+    )
+    if (bundle.result.manifest.counts.masks !== MASK_COUNT) throw new Error(`bundle has ${bundle.result.manifest.counts.masks} masks`)
+    const bundleBytes = await sizeOf(bundlePath)
+
+    const sa1bDir = join(work, 'sa1b')
+    const sa1b = await timed('SA-1B export', () => exportSa1b(source.db, sa1bDir))
+    const sa1bBytes = await sizeOf(sa1bDir)
+    const cocoPath = join(work, 'coco.json')
+    const coco = await timed('COCO export', () => exportCoco(source.db, cocoPath))
+    const cocoBytes = await sizeOf(cocoPath)
+    if (sa1b.result.masks !== MASK_COUNT || coco.result.masks !== MASK_COUNT) throw new Error('an export lost masks')
+    await source.close()
+    await rm(sa1bDir, { recursive: true, force: true })
+    await rm(cocoPath, { force: true })
+
+    const target = await ProjectSession.create({ projectDir: join(work, 'target'), name: 'target', imageRoot }, () => undefined)
+    insertImages(target)
+    const imported = await timed('bundle import', () => importBundle(target.db, bundlePath, { actor: 'bench' }))
+    if (imported.result.masksAdded !== MASK_COUNT) throw new Error(`imported ${imported.result.masksAdded} of ${MASK_COUNT} masks`)
+    await target.close()
+
+    const perSecond = (seconds: number) => round(MASK_COUNT / seconds, 0)
+    const mb = (bytes: number) => round(bytes / 1024 / 1024, 1)
+    return {
+      rows: [
+        {
+          metric: 'masks',
+          value: MASK_COUNT,
+          unit: 'masks',
+          note: `${IMAGE_COUNT} images at ${WIDTH}×${HEIGHT}, ${DISTINCT_RLES} distinct disc RLEs`,
+        },
+        {
+          metric: 'setup insert',
+          value: perSecond(insertSeconds),
+          unit: 'masks/s',
+          note: `MaskRepository.insertMany, batches of ${INSERT_BATCH}`,
+        },
+        {
+          metric: 'bundle export',
+          value: perSecond(bundle.seconds),
+          unit: 'masks/s',
+          note: `${round(bundle.seconds)} s, ${mb(bundleBytes)} MiB zip`,
+        },
+        {
+          metric: 'bundle import',
+          value: perSecond(imported.seconds),
+          unit: 'masks/s',
+          note: `${round(imported.seconds)} s, verify + stage + commit into a fresh project`,
+        },
+        {
+          metric: 'SA-1B export',
+          value: perSecond(sa1b.seconds),
+          unit: 'masks/s',
+          note: `${round(sa1b.seconds)} s, ${mb(sa1bBytes)} MiB in ${IMAGE_COUNT} files`,
+        },
+        { metric: 'COCO export', value: perSecond(coco.seconds), unit: 'masks/s', note: `${round(coco.seconds)} s, ${mb(cocoBytes)} MiB` },
+        { metric: 'peak RSS', value: round(peakRssMb(), 1), unit: 'MiB' },
+      ],
+      json: {
+        masks: MASK_COUNT,
+        images: IMAGE_COUNT,
+        setup_insert_masks_per_s: perSecond(insertSeconds),
+        export_masks_per_s: perSecond(bundle.seconds),
+        export_bundle_s: round(bundle.seconds),
+        bundle_mb: mb(bundleBytes),
+        import_masks_per_s: perSecond(imported.seconds),
+        import_bundle_s: round(imported.seconds),
+        export_sa1b_masks_per_s: perSecond(sa1b.seconds),
+        export_coco_masks_per_s: perSecond(coco.seconds),
+        peak_rss_mb: round(peakRssMb(), 1),
+      },
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
+}
