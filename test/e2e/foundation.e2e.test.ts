@@ -53,6 +53,7 @@ describe('a project from a folder', () => {
   it('creates the project through the folder chooser and imports 50 images, reporting 3 bad files', async () => {
     await page.getByTestId('new-project').click()
     const pathInput = page.getByLabel('Folder path')
+    await expect.poll(() => pathInput.inputValue()).not.toBe('') // the first folder has loaded
     await pathInput.fill(folder)
     await pathInput.press('Enter')
     await expect.poll(() => page.locator('.dialog').innerText()).toContain('images directly in this folder')

@@ -45,6 +45,7 @@ afterAll(async () => {
 async function chooseFile(button: string, name: string): Promise<void> {
   await page.getByTestId(button).click()
   const pathInput = page.getByLabel('Folder path')
+  await expect.poll(() => pathInput.inputValue()).not.toBe('') // the first folder has loaded
   await pathInput.fill(modelDir)
   await pathInput.press('Enter')
   await page.locator('[data-testid=pick-file]', { hasText: name }).click()
