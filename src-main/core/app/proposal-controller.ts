@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { JobInfo, ModelInfo, ProposeSummary, TriageSettings, TriageState } from '../../../src-preload/contract/dto'
 import { AppError } from '../../../src-preload/contract/errors'
+import type { JobContext } from '../jobs/job-runner'
 import type { ProjectSession } from '../project/project-session'
 import { readDetections, type ProjectImageRef } from '../proposals/detections'
 import { ProposalStore, type ProposalRecord } from '../proposals/proposal-store'
@@ -92,6 +93,67 @@ export class ProposalController {
     return result.records.map(toProposalRecord)
   }
 
+  /** The active model, loaded: proposals always record which model made them. */
+  private async loadedModel(): Promise<ModelInfo> {
+    try {
+      await this.options.segmenter.ensureLoaded()
+    } catch (error) {
+      throw toAppError(error)
+    }
+    const model = this.options.segmenter.activeModel()
+    if (!model) throw new AppError('model_missing', 'No segmentation model is active.')
+    return model
+  }
+
+  /**
+   * The loop both kinds of proposal job share: the run's unfinished images one at a time, each image's
+   * proposals stored in one transaction as it finishes (so a killed job resumes), failures recorded
+   * per image while the job goes on. A broken model stops the job.
+   */
+  private async proposeImages(
+    runId: number,
+    model: ModelInfo,
+    wanted: readonly number[],
+    context: JobContext,
+    recordsFor: (imageId: number) => Promise<ProposalRecord[]>,
+  ): Promise<ProposeSummary> {
+    const { signal, progress } = context
+    const todo = this.store.pendingImages(runId, wanted)
+    const summary: ProposeSummary = {
+      images: 0,
+      proposals: 0,
+      auto: 0,
+      review: 0,
+      discarded: 0,
+      failed: 0,
+      skipped: wanted.length - todo.length,
+    }
+    progress(0, todo.length)
+    for (const [index, imageId] of todo.entries()) {
+      if (signal.aborted) break
+      const started = performance.now()
+      try {
+        const records = await recordsFor(imageId)
+        if (signal.aborted) break
+        const counts = this.store.saveImage(runId, model.id, imageId, records, (performance.now() - started) / 1000)
+        summary.images++
+        summary.proposals += records.length
+        summary.auto += counts.auto
+        summary.review += counts.review
+        summary.discarded += counts.discarded
+        this.options.onImage(imageId)
+      } catch (error) {
+        if (signal.aborted) break
+        const failure = toAppError(error)
+        if (failure instanceof AppError && failure.code === 'model_invalid') throw failure
+        this.store.markFailed(runId, imageId, failure instanceof Error ? failure.message : String(failure))
+        summary.failed++
+      }
+      progress(index + 1, todo.length)
+    }
+    return summary
+  }
+
   /**
    * Proposals from box detections (COCO JSON or YOLO labels): one box prompt per detection, single-mask
    * output, triaged like grid proposals. The run is keyed by the detections file's content.
@@ -102,7 +164,7 @@ export class ProposalController {
       kind: 'propose',
       label,
       params: { boxes: path, minScore },
-      run: async ({ signal, progress }): Promise<ProposeSummary> => {
+      run: async (context): Promise<ProposeSummary> => {
         const images: ProjectImageRef[] = session.images.all().map((row) => ({
           id: row.id,
           relPath: row.rel_path,
@@ -112,13 +174,7 @@ export class ProposalController {
           annotationHeight: row.annotation_height,
         }))
         const detections = await readDetections(path, images, minScore)
-        try {
-          await segmenter.ensureLoaded()
-        } catch (error) {
-          throw toAppError(error)
-        }
-        const model = segmenter.activeModel()
-        if (!model) throw new AppError('model_missing', 'No segmentation model is active.')
+        const model = await this.loadedModel()
         const fileHash = createHash('sha256')
           .update(await readFile(path).catch(() => Buffer.from(path)))
           .digest('hex')
@@ -127,120 +183,54 @@ export class ProposalController {
           minScore,
           model: { encoder: model.encoderSha256, decoder: model.decoderSha256 },
         })
-        const wanted = [...detections.byImage.keys()]
-        const todo = this.store.pendingImages(runId, wanted)
-        const summary: ProposeSummary = {
-          images: 0,
-          proposals: 0,
-          auto: 0,
-          review: 0,
-          discarded: 0,
-          failed: 0,
-          skipped: wanted.length - todo.length,
-        }
-        progress(0, todo.length)
-        for (const [index, imageId] of todo.entries()) {
-          if (signal.aborted) break
-          const started = performance.now()
-          try {
-            const row = session.image(imageId)
-            const records: ProposalRecord[] = []
-            for (const { box } of detections.byImage.get(imageId) ?? []) {
-              if (signal.aborted) break
-              const result = await segmenter.predict({
-                imageId,
-                points: [],
-                box: { x0: box[0], y0: box[1], x1: box[2], y1: box[3] },
-                multimask: false,
-              })
-              const best = result.candidates[result.best]
-              if (!best || best.area === 0) continue
-              records.push({
-                rleCounts: best.rle.counts,
-                area: best.area,
-                bbox: best.bbox,
-                predictedIou: best.predictedIou,
-                stabilityScore: best.stabilityScore,
-                pointCoords: [[(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]],
-                cropBox: [0, 0, row.annotation_width, row.annotation_height],
-                box,
-              })
-            }
-            if (signal.aborted) break
-            const counts = this.store.saveImage(runId, model.id, imageId, records, (performance.now() - started) / 1000)
-            summary.images++
-            summary.proposals += records.length
-            summary.auto += counts.auto
-            summary.review += counts.review
-            summary.discarded += counts.discarded
-            this.options.onImage(imageId)
-          } catch (error) {
-            if (signal.aborted) break
-            this.store.markFailed(runId, imageId, (error as Error).message)
-            summary.failed++
+        return this.proposeImages(runId, model, [...detections.byImage.keys()], context, async (imageId) => {
+          const row = session.image(imageId)
+          const records: ProposalRecord[] = []
+          for (const { box } of detections.byImage.get(imageId) ?? []) {
+            if (context.signal.aborted) break
+            const result = await segmenter.predict({
+              imageId,
+              points: [],
+              box: { x0: box[0], y0: box[1], x1: box[2], y1: box[3] },
+              multimask: false,
+            })
+            const best = result.candidates[result.best]
+            if (!best || best.area === 0) continue
+            records.push({
+              rleCounts: best.rle.counts,
+              area: best.area,
+              bbox: best.bbox,
+              predictedIou: best.predictedIou,
+              stabilityScore: best.stabilityScore,
+              pointCoords: [[(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]],
+              cropBox: [0, 0, row.annotation_width, row.annotation_height],
+              box,
+            })
           }
-          progress(index + 1, todo.length)
-        }
-        return summary
+          return records
+        })
       },
     })
   }
 
   startPropose(options: ProposeOptions, label = 'Proposing masks'): JobInfo {
-    const { session, segmenter } = this.options
+    const { session } = this.options
     const params = this.generatorParams(options)
     return session.jobs.start({
       kind: 'propose',
       label,
       params: { imageIds: options.imageIds ?? null, pointsPerSide: params.pointsPerSide, cropNLayers: params.cropNLayers },
-      run: async ({ signal, progress }): Promise<ProposeSummary> => {
-        try {
-          await segmenter.ensureLoaded()
-        } catch (error) {
-          throw toAppError(error)
-        }
-        const model = segmenter.activeModel()
-        if (!model) throw new AppError('model_missing', 'No segmentation model is active.')
-        const runId = this.runFor(model, params)
+      run: async (context): Promise<ProposeSummary> => {
+        const model = await this.loadedModel()
         const wanted =
           options.imageIds ??
           session.images
             .all()
             .filter((row) => !row.missing)
             .map((row) => row.id)
-        const todo = this.store.pendingImages(runId, wanted)
-        const summary: ProposeSummary = {
-          images: 0,
-          proposals: 0,
-          auto: 0,
-          review: 0,
-          discarded: 0,
-          failed: 0,
-          skipped: wanted.length - todo.length,
-        }
-        progress(0, todo.length)
-        for (const [index, imageId] of todo.entries()) {
-          if (signal.aborted) break
-          const started = performance.now()
-          try {
-            const records = await this.generateFor(imageId, params, signal)
-            const counts = this.store.saveImage(runId, model.id, imageId, records, (performance.now() - started) / 1000)
-            summary.proposals += records.length
-            summary.images++
-            summary.auto += counts.auto
-            summary.review += counts.review
-            summary.discarded += counts.discarded
-            this.options.onImage(imageId)
-          } catch (error) {
-            if (signal.aborted) break
-            const failure = toAppError(error)
-            if (failure instanceof AppError && failure.code === 'model_invalid') throw failure
-            this.store.markFailed(runId, imageId, failure instanceof Error ? failure.message : String(failure))
-            summary.failed++
-          }
-          progress(index + 1, todo.length)
-        }
-        return summary
+        return this.proposeImages(this.runFor(model, params), model, wanted, context, (imageId) =>
+          this.generateFor(imageId, params, context.signal),
+        )
       },
     })
   }
