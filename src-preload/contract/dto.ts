@@ -107,7 +107,19 @@ export const ProposeSummary = z.object({
 })
 export type ProposeSummary = z.infer<typeof ProposeSummary>
 
-export const JobKind = z.enum(['import', 'encode', 'propose'])
+/** Export or import of masks (SA-1B, COCO, bundles). */
+export const ExchangeSummary = z.object({
+  direction: z.enum(['export', 'import']),
+  images: z.number().int(),
+  masks: z.number().int(),
+  /** Export: the file or folder written. */
+  target: z.string().nullable(),
+  /** Import: images of the files that are not in this project. */
+  unmatched: z.number().int(),
+})
+export type ExchangeSummary = z.infer<typeof ExchangeSummary>
+
+export const JobKind = z.enum(['import', 'encode', 'propose', 'export', 'exchange-import'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const JobInfo = z.object({
@@ -121,7 +133,7 @@ export const JobInfo = z.object({
   etaSeconds: z.number().nullable(),
   error: z.string().nullable(),
   /** Kind-specific result once done: a ScanSummary for import, an EncodeSummary for encode. */
-  result: z.union([ScanSummary, EncodeSummary, ProposeSummary]).nullable(),
+  result: z.union([ScanSummary, EncodeSummary, ProposeSummary, ExchangeSummary]).nullable(),
 })
 export type JobInfo = z.infer<typeof JobInfo>
 
@@ -279,3 +291,16 @@ export const MaskSummary = z.object({
   modelId: z.number().int().nullable(),
 })
 export type MaskSummary = z.infer<typeof MaskSummary>
+
+export const ExportFilterInput = z
+  .object({
+    states: z.array(MaskState).min(1).max(6).optional(),
+    minPredictedIou: z.number().min(0).max(1.5).optional(),
+    minStabilityScore: z.number().min(0).max(1).optional(),
+    minArea: z.number().int().min(0).optional(),
+    maxArea: z.number().int().min(0).optional(),
+    maxRelativeArea: z.number().gt(0).max(1).optional(),
+    images: z.enum(['all', 'done']).optional(),
+  })
+  .strict()
+export type ExportFilterInput = z.infer<typeof ExportFilterInput>

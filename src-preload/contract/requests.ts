@@ -8,6 +8,7 @@ import {
   AppInfo,
   DirectoryListing,
   EmbeddingStatus,
+  ExportFilterInput,
   ImagePage,
   ImageStatus,
   ImageSummary,
@@ -160,6 +161,30 @@ export const requestSchemas = {
   'masks:list': {
     input: z.object({ imageId: ImageId, states: z.array(MaskState).max(6).optional() }).strict(),
     output: z.array(MaskSummary),
+  },
+
+  /** How many images and masks an export with this filter would write. */
+  'exchange:preview': {
+    input: z.object({ filter: ExportFilterInput }).strict(),
+    output: z.object({ images: z.number().int(), masks: z.number().int() }),
+  },
+  'exchange:export': {
+    input: z
+      .object({
+        format: z.enum(['sa1b', 'coco', 'bundle']),
+        target: z.string().min(1).max(4096),
+        filter: ExportFilterInput,
+        includeImages: z.boolean().optional(),
+      })
+      .strict(),
+    output: JobInfo,
+  },
+  /** Bundles (.zip) are verified and merged; SA-1B / COCO JSON files are imported as proposals or gold. */
+  'exchange:import': {
+    input: z
+      .object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(1000), as: z.enum(['proposals', 'gold']).optional() })
+      .strict(),
+    output: JobInfo,
   },
 
   'jobs:list': { input: NoInput, output: z.array(JobInfo) },

@@ -18,6 +18,7 @@ import { MaskRepository } from '../project/mask-repository'
 import { ProjectSession } from '../project/project-session'
 import { SegmentationService, type WorkerFactory } from '../segmentation/worker/segmentation-service'
 import { RecentProjects } from './recent-projects'
+import { ExchangeController } from './exchange-controller'
 import { ProposalController } from './proposal-controller'
 import { SegmenterController } from './segmenter-controller'
 
@@ -125,6 +126,13 @@ export class Backend {
   private requireSession(): ProjectSession {
     if (!this.session) throw new AppError('no_project', 'No project is open. Open or create one first.')
     return this.session
+  }
+
+  private exchange(): ExchangeController {
+    const session = this.requireSession()
+    return new ExchangeController(session, this.actor, this.options.version, () => {
+      if (this.session === session) this.emit('images:changed', { imageIds: 'all' })
+    })
   }
 
   private requireProposals(): ProposalController {
@@ -336,6 +344,14 @@ export class Backend {
           modelId: mask.modelId,
         }))
       },
+      'exchange:preview': async ({ filter }) => this.exchange().preview(filter),
+      'exchange:export': async ({ format, target, filter, includeImages }) =>
+        this.exchange().startExport(format, resolve(target), filter, includeImages),
+      'exchange:import': async ({ paths, as }) =>
+        this.exchange().startImport(
+          paths.map((path) => resolve(path)),
+          as,
+        ),
       'jobs:list': async () => this.session?.jobs.list() ?? [],
       'jobs:cancel': async ({ jobId }) => this.requireSession().jobs.cancel(jobId),
     }

@@ -4,9 +4,9 @@
  * table so a job cut short by a crash is found again on the next open and resumed.
  */
 import { randomUUID } from 'node:crypto'
-import type { EncodeSummary, JobInfo, JobKind, JobState, ProposeSummary, ScanSummary } from '../../../src-preload/contract/dto'
+import type { EncodeSummary, ExchangeSummary, JobInfo, JobKind, JobState, ProposeSummary, ScanSummary } from '../../../src-preload/contract/dto'
 
-export type JobResult = ScanSummary | EncodeSummary | ProposeSummary
+export type JobResult = ScanSummary | EncodeSummary | ProposeSummary | ExchangeSummary
 import { AppError } from '../../../src-preload/contract/errors'
 import { toErrorPayload } from '../app/error-payload'
 import type { ProjectDb } from '../project/database'
