@@ -4,7 +4,15 @@
  * table so a job cut short by a crash is found again on the next open and resumed.
  */
 import { randomUUID } from 'node:crypto'
-import type { EncodeSummary, ExchangeSummary, JobInfo, JobKind, JobState, ProposeSummary, ScanSummary } from '../../../src-preload/contract/dto'
+import type {
+  EncodeSummary,
+  ExchangeSummary,
+  JobInfo,
+  JobKind,
+  JobState,
+  ProposeSummary,
+  ScanSummary,
+} from '../../../src-preload/contract/dto'
 
 export type JobResult = ScanSummary | EncodeSummary | ProposeSummary | ExchangeSummary
 import { AppError } from '../../../src-preload/contract/errors'
