@@ -70,6 +70,8 @@ export const requestSchemas = {
   },
   'projects:open': { input: z.object({ projectDir: z.string().min(1).max(4096) }).strict(), output: ProjectSummary },
   'projects:openDemo': { input: NoInput, output: ProjectSummary },
+  /** A work package (bundle with images) as a new project: images extracted, project made, masks imported. */
+  'projects:openBundle': { input: z.object({ bundlePath: z.string().min(1).max(4096) }).strict(), output: ProjectSummary },
   'projects:current': { input: NoInput, output: ProjectSummary.nullable() },
   'projects:close': { input: NoInput, output: z.null() },
 

@@ -96,4 +96,15 @@ describe('export and import', () => {
     expect(accepted()).toEqual([...expected].sort())
     expect(errors).toEqual([])
   })
+
+  it('says why a bundle without images cannot be opened as a work package', async () => {
+    await page.getByRole('button', { name: 'Tessera' }).click()
+    await page.getByTestId('open-bundle').click()
+    const pathInput = page.getByLabel('Folder path')
+    await expect.poll(() => pathInput.inputValue()).not.toBe('')
+    await pathInput.fill(app.dataDir)
+    await pathInput.press('Enter')
+    await page.locator('[data-testid=pick-file]', { hasText: 'work-package.zip' }).click()
+    await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/carries no image files.*import the bundle/)
+  })
 })

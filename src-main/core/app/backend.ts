@@ -14,6 +14,7 @@ import type { infer as ZodInfer } from 'zod'
 import { ensureDemoImages } from '../demo/demo-project'
 import { annotationCopyPath, thumbnailPath } from '../imaging/folder-import'
 import { isImageFileName } from '../imaging/image-formats'
+import { extractBundleImages, importBundle } from '../exchange'
 import { MaskRepository } from '../project/mask-repository'
 import { ProjectSession } from '../project/project-session'
 import { SegmentationService, type WorkerFactory } from '../segmentation/worker/segmentation-service'
@@ -186,13 +187,18 @@ export class Backend {
 
   /** A fresh folder name under the data folder for a new project. */
   private newProjectDir(name: string): string {
+    return this.uniqueDir('projects', name)
+  }
+
+  /** A folder name under `<data folder>/<area>` derived from `name` that does not exist yet. */
+  private uniqueDir(area: string, name: string): string {
     const slug =
       name
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, '-')
         .replace(/^-|-$/g, '')
         .slice(0, 40) || 'project'
-    const base = join(this.options.dataDir, 'projects')
+    const base = join(this.options.dataDir, area)
     for (let n = 1; ; n++) {
       const candidate = join(base, n === 1 ? slug : `${slug}-${n}`)
       if (!existsSync(candidate)) return candidate
@@ -264,6 +270,22 @@ export class Backend {
         const session = await ProjectSession.create({ projectDir, name: DEMO_PROJECT_NAME, imageRoot, isDemo: true }, this.onJob)
         await this.activate(session)
         session.startImport('Importing demo scenes')
+        return session.summary()
+      },
+      'projects:openBundle': async ({ bundlePath }) => {
+        const name = basename(bundlePath).replace(/\.zip$/i, '')
+        const folder = this.uniqueDir('work-packages', name)
+        const { manifest } = await extractBundleImages(resolve(bundlePath), folder)
+        const session = await ProjectSession.create(
+          { projectDir: this.newProjectDir(name), name: `${manifest.projectName} (work package)`, imageRoot: folder },
+          this.onJob,
+        )
+        await this.activate(session)
+        const imported = session.startImport('Importing the work package images')
+        await session.jobs.wait(imported.id)
+        await importBundle(session.db, resolve(bundlePath), { actor: this.actor })
+        this.emit('images:changed', { imageIds: 'all' })
+        this.emit('projects:changed', session.summary())
         return session.summary()
       },
       'projects:current': async () => this.session?.summary() ?? null,

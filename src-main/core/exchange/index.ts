@@ -17,3 +17,4 @@ export { importBundle, verifyBundle, type BundleImportOptions, type BundleImport
 export { importAnnotationFiles, type AnnotationImportOptions, type AnnotationImportResult } from './import-annotations'
 export { statusWins, type ImportCounts } from './import-stage'
 export { resampleRleNearest, scaleBox, scalePoints } from './mask-resample'
+export { extractBundleImages, type ExtractedImages } from './extract-bundle-images'
