@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { UpscalePlanCache, createUpscalePlan, thresholdInto } from '../../../src-main/core/segmentation/variants/logit-upscaler'
 import { createLowResUpscaler } from '../../../src-main/core/segmentation/sam-official/postprocess'
 import { samResizedSize } from '../../../src-main/core/segmentation/sam-official/preprocess'
+import { maxAbsDiff, referenceResize } from './reference-resize'
 
 const LOW = 256 * 256
 
@@ -11,25 +12,6 @@ function lowRes(seed: number): Float32Array {
   for (let i = 0; i < LOW; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0
     out[i] = 6 * Math.sin((i % 256) / 9) * Math.cos(Math.floor(i / 256) / 13) + ((s / 2 ** 32) * 8 - 4)
-  }
-  return out
-}
-
-/** PyTorch bilinear, align_corners=False, no antialias, one pixel at a time (float64). */
-function referenceResize(src: Float32Array | Float64Array, sw: number, sh: number, dw: number, dh: number): Float64Array {
-  const out = new Float64Array(dw * dh)
-  const coord = (o: number, inSize: number, outSize: number): [number, number, number] => {
-    const s = Math.max(0, ((o + 0.5) * inSize) / outSize - 0.5)
-    const a = Math.min(Math.floor(s), inSize - 1)
-    return [a, Math.min(a + 1, inSize - 1), s - a]
-  }
-  for (let y = 0; y < dh; y++) {
-    const [y0, y1, fy] = coord(y, sh, dh)
-    for (let x = 0; x < dw; x++) {
-      const [x0, x1, fx] = coord(x, sw, dw)
-      const v = (r: number, c: number): number => src[r * sw + c] as number
-      out[y * dw + x] = (1 - fy) * ((1 - fx) * v(y0, x0) + fx * v(y0, x1)) + fy * ((1 - fx) * v(y1, x0) + fx * v(y1, x1))
-    }
   }
   return out
 }
@@ -47,12 +29,6 @@ function run(plan: ReturnType<typeof createUpscalePlan>, low: Float32Array): { l
   const mask = new Uint8Array(plan.width * plan.height)
   plan.run(low, 0, logits, mask, 0)
   return { logits, mask }
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)))
-  return m
 }
 
 describe('createUpscalePlan', () => {

@@ -8,6 +8,7 @@ import {
   upscaleLowResLogits,
 } from '../../../src-main/core/segmentation/sam-official/postprocess'
 import type { SamDecoderOutputs } from '../../../src-main/core/segmentation/sam-official/postprocess'
+import { maxAbsDiff, referenceResize } from './reference-resize'
 
 const LOW = 256 * 256
 
@@ -24,37 +25,12 @@ function lowResLogits(seed: number): Float32Array {
   return out
 }
 
-/** Straightforward PyTorch bilinear (align_corners=False, no antialias), one pixel at a time. */
-function referenceResize(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
-  const out = new Float32Array(dw * dh)
-  const coord = (o: number, inSize: number, outSize: number): [number, number, number] => {
-    const s = Math.max(0, ((o + 0.5) * inSize) / outSize - 0.5)
-    const a = Math.min(Math.floor(s), inSize - 1)
-    return [a, Math.min(a + 1, inSize - 1), s - a]
-  }
-  for (let y = 0; y < dh; y++) {
-    const [y0, y1, fy] = coord(y, sh, dh)
-    for (let x = 0; x < dw; x++) {
-      const [x0, x1, fx] = coord(x, sw, dw)
-      const v = (r: number, c: number): number => src[r * sw + c] as number
-      out[y * dw + x] = (1 - fy) * ((1 - fx) * v(y0, x0) + fx * v(y0, x1)) + fy * ((1 - fx) * v(y1, x0) + fx * v(y1, x1))
-    }
-  }
-  return out
-}
-
 /** The official two-step postprocessing: 256 → 1024, crop h′×w′, → H×W. */
-function referenceUpscale(low: Float32Array, w: number, h: number, rw: number, rh: number): Float32Array {
+function referenceUpscale(low: Float32Array, w: number, h: number, rw: number, rh: number): Float64Array {
   const mid = referenceResize(low, 256, 256, 1024, 1024)
   const crop = new Float32Array(rw * rh)
   for (let y = 0; y < rh; y++) crop.set(mid.subarray(y * 1024, y * 1024 + rw), y * rw)
   return referenceResize(crop, rw, rh, w, h)
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)))
-  return m
 }
 
 describe('resizeBilinear', () => {
