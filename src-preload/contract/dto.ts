@@ -54,6 +54,8 @@ export const ImageSummary = z.object({
   /** Proposals auto-accepted / waiting for review on this image. */
   autoCount: z.number().int(),
   reviewCount: z.number().int(),
+  /** Masks a person accepted or made (accepted state), for per-image progress. */
+  acceptedCount: z.number().int(),
 })
 export type ImageSummary = z.infer<typeof ImageSummary>
 
@@ -289,8 +291,76 @@ export const MaskSummary = z.object({
   pointCoords: z.array(z.tuple([z.number(), z.number()])).nullable(),
   cropBox: z.tuple([z.number(), z.number(), z.number(), z.number()]).nullable(),
   modelId: z.number().int().nullable(),
+  /** The prompt behind the mask (annotation pixels): grid proposals have one positive point, detections a box. */
+  prompt: z.object({ points: z.array(PromptPoint), box: PromptBox.nullable() }),
+  /** Who made the mask, and when it last changed (ISO). */
+  actor: z.string(),
+  updatedAt: z.string(),
 })
 export type MaskSummary = z.infer<typeof MaskSummary>
+
+// ── Review: decisions, history, coverage, overlaps ─────────────────────────────────────────────────
+
+/** A person's decision on a mask; 'proposed' puts a mask back in the review queue. */
+export const MaskDecision = z.enum(['accepted', 'rejected', 'proposed'])
+export type MaskDecision = z.infer<typeof MaskDecision>
+
+/** Project-wide review rules. */
+export const ReviewSettings = z.object({
+  /** Marking an image done with more of it uncovered than this (0–1) asks for a reason. */
+  maxUncoveredFraction: z.number().min(0).max(1),
+  /** Uncovered regions smaller than this (annotation pixels) are not gaps. */
+  minGapArea: z.number().int().min(1).max(1_000_000),
+  /** Two masks overlapping with IoU above this are flagged as possible duplicates. */
+  overlapIou: z.number().gt(0).max(1),
+})
+export type ReviewSettings = z.infer<typeof ReviewSettings>
+
+/** The per-image undo/redo stack as the workspace shows it. */
+export const HistoryState = z.object({
+  canUndo: z.boolean(),
+  canRedo: z.boolean(),
+  /** What undo / redo would do, for tooltips ("Accept mask 12"). */
+  undoLabel: z.string().nullable(),
+  redoLabel: z.string().nullable(),
+})
+export type HistoryState = z.infer<typeof HistoryState>
+
+/** What a decision, undo, redo or overlap resolution changed: the masks as they are now. */
+export const ReviewChange = z.object({
+  /** Every mask whose state changed, and every mask created (full summaries). */
+  masks: z.array(MaskSummary),
+  history: HistoryState,
+  image: ImageSummary,
+})
+export type ReviewChange = z.infer<typeof ReviewChange>
+
+export const CoverageReport = z.object({
+  imageId: z.number().int(),
+  totalPixels: z.number().int(),
+  /** Pixels in no accepted or auto-accepted mask. */
+  uncoveredPixels: z.number().int(),
+  uncoveredFraction: z.number(),
+  /** Connected uncovered regions (8-connectivity) of at least minGapArea pixels, largest first. */
+  gaps: z.array(
+    z.object({
+      area: z.number().int(),
+      /** [x, y, w, h] in annotation pixels. */
+      bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+    }),
+  ),
+  settings: ReviewSettings,
+})
+export type CoverageReport = z.infer<typeof CoverageReport>
+
+/** Two masks of an image that may be duplicates. */
+export const OverlapPair = z.object({
+  /** The lower mask id first. */
+  a: z.number().int(),
+  b: z.number().int(),
+  iou: z.number(),
+})
+export type OverlapPair = z.infer<typeof OverlapPair>
 
 export const ExportFilterInput = z
   .object({

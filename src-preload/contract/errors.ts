@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'database_corrupt'
   | 'disk_full'
   | 'conflict'
+  /** Marking an image done while too much of it is uncovered, without a reason. */
+  | 'coverage_gate'
   | 'unauthorized'
   | 'model_missing'
   | 'model_invalid'

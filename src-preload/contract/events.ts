@@ -10,6 +10,11 @@ export interface EventMap {
   'projects:changed': ProjectSummary | null
   'segmenter:status': SegmenterStatus
   'embeddings:status': EmbeddingStatus
+  /**
+   * An image's masks changed other than through the workspace's own review requests (proposals
+   * stored, re-seeded or imported; re-triage): an open view reloads them.
+   */
+  'masks:changed': { imageIds: number[] | 'all' }
 }
 
 export type EventName = keyof EventMap

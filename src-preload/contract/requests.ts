@@ -17,7 +17,13 @@ import {
   MaskState,
   MaskSummary,
   ModelInfo,
+  CoverageReport,
+  HistoryState,
+  MaskDecision,
+  OverlapPair,
   PredictResult,
+  ReviewChange,
+  ReviewSettings,
   ProjectSummary,
   PromptBox,
   PromptPoint,
@@ -91,7 +97,21 @@ export const requestSchemas = {
     input: z.object({ imageId: ImageId, direction: z.enum(['next', 'previous']) }).strict(),
     output: ImageSummary.nullable(),
   },
-  'images:setStatus': { input: z.object({ imageId: ImageId, status: ImageStatus }).strict(), output: ImageSummary },
+  /**
+   * Sets an image's workflow status. Marking it done while more of it is uncovered than the project's
+   * threshold fails with code 'coverage_gate' unless a reason is given; the reason is recorded.
+   */
+  'images:setStatus': {
+    input: z.object({ imageId: ImageId, status: ImageStatus, reason: z.string().trim().min(1).max(2000).optional() }).strict(),
+    output: ImageSummary,
+  },
+  /** The first image after `imageId` (wrapping round) whose status is todo or in progress; null when none is left. */
+  'images:nextUnfinished': { input: z.object({ imageId: ImageId }).strict(), output: ImageSummary.nullable() },
+  /**
+   * Gets the image after `imageId` ready before the person reaches it: its embedding is encoded and,
+   * when it has no proposals yet, a proposal job is started for it.
+   */
+  'images:prefetchNext': { input: z.object({ imageId: ImageId }).strict(), output: z.null() },
   'images:issues': { input: NoInput, output: z.array(ImportIssue) },
   /** Starts a rescan of the image root as a job (new, moved, changed and missing files). */
   'images:rescan': { input: NoInput, output: JobInfo },
@@ -163,6 +183,61 @@ export const requestSchemas = {
   'masks:list': {
     input: z.object({ imageId: ImageId, states: z.array(MaskState).max(6).optional() }).strict(),
     output: z.array(MaskSummary),
+  },
+
+  /** Decides masks of one image as one undoable action (one event per mask). A todo image becomes in progress. */
+  'masks:decide': {
+    input: z
+      .object({
+        imageId: ImageId,
+        decisions: z
+          .array(z.object({ maskId: z.number().int().positive(), state: MaskDecision }).strict())
+          .min(1)
+          .max(10_000),
+        /** Shown in the history ("Accept 14 masks ≥ 0.90"); a default is made from the decisions. */
+        label: z.string().max(200).optional(),
+      })
+      .strict(),
+    output: ReviewChange,
+  },
+  'history:state': { input: z.object({ imageId: ImageId }).strict(), output: HistoryState },
+  /** Undoes the image's latest action (decisions, overlap resolutions, merges); persisted at once. */
+  'history:undo': { input: z.object({ imageId: ImageId }).strict(), output: ReviewChange },
+  'history:redo': { input: z.object({ imageId: ImageId }).strict(), output: ReviewChange },
+
+  'review:settings': { input: NoInput, output: ReviewSettings },
+  'review:setSettings': { input: z.object({ settings: ReviewSettings }).strict(), output: ReviewSettings },
+  /** Uncovered fraction and gap regions of an image from its accepted and auto-accepted masks. */
+  'coverage:get': { input: z.object({ imageId: ImageId }).strict(), output: CoverageReport },
+  /**
+   * Runs a denser point grid only inside the image's uncovered regions (gaps of at least minGapArea);
+   * proposals mostly on covered pixels are dropped. A job; new proposals are triaged as usual.
+   */
+  'coverage:reseed': {
+    input: z.object({ imageId: ImageId, pointsPerSide: z.number().int().min(4).max(256).optional() }).strict(),
+    output: JobInfo,
+  },
+  /** Pairs of the image's masks (accepted, auto-accepted or needing review) whose IoU exceeds the threshold, unresolved ones only. */
+  'overlaps:list': { input: z.object({ imageId: ImageId }).strict(), output: z.array(OverlapPair) },
+  /**
+   * Resolves a flagged pair as one undoable action: 'replace' keeps `keep` (accepted) and rejects the
+   * other; 'keep' accepts both and stops flagging the pair; 'merge' accepts their union as a new manual
+   * mask and rejects both.
+   */
+  'overlaps:resolve': {
+    input: z
+      .object({
+        imageId: ImageId,
+        a: z.number().int().positive(),
+        b: z.number().int().positive(),
+        resolution: z.enum(['replace', 'keep', 'merge']),
+        keep: z.number().int().positive().optional(),
+      })
+      .strict()
+      .refine((value) => value.resolution !== 'replace' || value.keep === value.a || value.keep === value.b, {
+        message: "'replace' needs keep set to a or b",
+      }),
+    output: ReviewChange,
   },
 
   /** How many images and masks an export with this filter would write. */
