@@ -12,6 +12,7 @@ import { decodeMask, decompressRle } from '../../src-main/core/masks'
 import { maskCentroid, maskIou } from '../support/mask-geometry'
 import { startApp, type AppHarness } from './support/app-harness'
 import { launchChromium, openPage, screenshot } from './support/browser'
+import { screenOf as screenOfPixel } from './support/canvas'
 
 let app: AppHarness
 let browser: Browser
@@ -37,13 +38,7 @@ afterAll(async () => {
   await app?.close()
 })
 
-/** The screen position (page coordinates) of an image pixel, from the canvas's camera. */
-async function screenOf(x: number, y: number): Promise<{ x: number; y: number }> {
-  const host = page.getByTestId('image-canvas')
-  const [scale, offsetX, offsetY] = ((await host.getAttribute('data-camera')) ?? '').split(' ').map(Number) as [number, number, number]
-  const box = (await host.boundingBox())!
-  return { x: box.x + offsetX + x * scale, y: box.y + offsetY + y * scale }
-}
+const screenOf = (x: number, y: number) => screenOfPixel(page, x, y)
 
 async function pixelAt(point: { x: number; y: number }): Promise<[number, number, number]> {
   const png = await page.screenshot()
@@ -78,6 +73,7 @@ describe('segmenting a demo object', () => {
     await page.locator('[data-testid=grid-cell][title="scene-01.jpg"]').click()
     await expect.poll(() => page.getByTestId('embedding-state').getAttribute('data-state'), { timeout: 60_000 }).toBe('ready')
     await expect.poll(() => page.getByTestId('model-status').innerText(), { timeout: 30_000 }).toMatch(/Demo segmenter · CPU/)
+    await page.keyboard.press('s') // the segment tool: clicks prompt the model
   })
 
   it('paints the mask of the clicked object and lists three candidates', async () => {

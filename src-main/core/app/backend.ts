@@ -9,14 +9,14 @@ import { basename, dirname, join, resolve } from 'node:path'
 import type { AnyTesseraEvent, EventMap, EventName } from '../../../src-preload/contract/events'
 import { AppError } from '../../../src-preload/contract/errors'
 import { requestSchemas, type RequestChannel, type RequestInput, type RequestOutput } from '../../../src-preload/contract/requests'
-import type { ImageSummary, JobInfo, MediaKind } from '../../../src-preload/contract'
+import type { ImageSummary, JobInfo, MediaKind, ReviewChange } from '../../../src-preload/contract'
 import type { infer as ZodInfer } from 'zod'
 import { ensureDemoImages } from '../demo/demo-project'
 import { annotationCopyPath, thumbnailPath } from '../imaging/folder-import'
 import { isImageFileName } from '../imaging/image-formats'
 import { extractBundleImages, importBundle } from '../exchange'
-import { MaskRepository } from '../project/mask-repository'
 import { ProjectSession } from '../project/project-session'
+import { ReviewStore, toMaskSummary, type ReviewResult } from '../review'
 import { SegmentationService, type WorkerFactory } from '../segmentation/worker/segmentation-service'
 import { RecentProjects } from './recent-projects'
 import { ExchangeController } from './exchange-controller'
@@ -49,6 +49,7 @@ export class Backend {
   private session: ProjectSession | null = null
   private segmenter: SegmenterController | null = null
   private proposals: ProposalController | null = null
+  private review: ReviewStore | null = null
   private readonly service: SegmentationService
   private readonly listeners = new Set<(event: AnyTesseraEvent) => void>()
   private readonly recent: RecentProjects
@@ -104,6 +105,7 @@ export class Backend {
     this.segmenter?.dispose()
     this.segmenter = null
     this.proposals = null
+    this.review = null
     await this.session?.close()
     this.session = null
   }
@@ -132,7 +134,9 @@ export class Backend {
   private exchange(): ExchangeController {
     const session = this.requireSession()
     return new ExchangeController(session, this.actor, this.options.version, () => {
-      if (this.session === session) this.emit('images:changed', { imageIds: 'all' })
+      if (this.session !== session) return
+      this.emit('masks:changed', { imageIds: 'all' })
+      this.emit('images:changed', { imageIds: 'all' })
     })
   }
 
@@ -144,6 +148,24 @@ export class Backend {
   private requireSegmenter(): SegmenterController {
     this.requireSession()
     return this.segmenter as SegmenterController
+  }
+
+  private requireReview(): ReviewStore {
+    this.requireSession()
+    return this.review as ReviewStore
+  }
+
+  /**
+   * The contract's answer to a decision, undo, redo or overlap resolution; the grid hears of the new
+   * counts through 'images:updated'. No 'masks:changed': the workspace applies the returned masks itself.
+   */
+  private reviewChange(imageId: number, result: ReviewResult): ReviewChange {
+    const session = this.requireSession()
+    const row = session.image(imageId)
+    const size: [number, number] = [row.annotation_height, row.annotation_width]
+    const image = session.summarise(row)
+    this.emit('images:updated', image)
+    return { masks: result.masks.map((mask) => toMaskSummary(mask, size)), history: result.history, image }
   }
 
   private async activate(session: ProjectSession): Promise<void> {
@@ -164,13 +186,18 @@ export class Backend {
     await segmenter.ensureBundledModel()
     session.embeddingReadiness = (contentHash) => segmenter.embeddingReady(contentHash)
     this.segmenter = segmenter
+    const review = new ReviewStore(session.db)
+    this.review = review
     this.proposals = new ProposalController({
       session,
       segmenter,
       service: this.service,
       actor: this.actor,
+      review,
       onImage: (imageId) => {
-        if (this.session === session) this.emit('images:updated', session.summarise(session.image(imageId)))
+        if (this.session !== session) return
+        this.emit('masks:changed', { imageIds: [imageId] })
+        this.emit('images:updated', session.summarise(session.image(imageId)))
       },
     })
     await this.recent.remember({ projectDir: session.paths.projectDir, name: session.summary().name, imageRoot: session.imageRoot })
@@ -258,8 +285,7 @@ export class Backend {
         const proposals = this.proposals as ProposalController
         session.resumeInterrupted({
           encode: (label) => segmenter.startEncodeProject(label),
-          propose: (label, params) =>
-            proposals.startPropose(params as { imageIds?: number[]; pointsPerSide?: number; cropNLayers?: number }, label),
+          propose: (label, params) => proposals.resume(label, params),
         })
         return session.summary()
       },
@@ -284,6 +310,7 @@ export class Backend {
         const imported = session.startImport('Importing the work package images')
         await session.jobs.wait(imported.id)
         await importBundle(session.db, resolve(bundlePath), { actor: this.actor })
+        this.emit('masks:changed', { imageIds: 'all' })
         this.emit('images:changed', { imageIds: 'all' })
         this.emit('projects:changed', session.summary())
         return session.summary()
@@ -304,10 +331,20 @@ export class Backend {
         const row = session.images.neighbour(session.image(imageId), direction)
         return row ? session.summarise(row) : null
       },
-      'images:setStatus': async ({ imageId, status }) => {
-        const summary: ImageSummary = this.requireSession().setStatus(imageId, status, this.actor)
+      'images:setStatus': async ({ imageId, status, reason }) => {
+        const details = this.requireReview().statusEventDetails(imageId, status, reason)
+        const summary: ImageSummary = this.requireSession().setStatus(imageId, status, this.actor, details)
         this.emit('images:updated', summary)
         return summary
+      },
+      'images:nextUnfinished': async ({ imageId }) => {
+        const session = this.requireSession()
+        const row = session.images.nextUnfinished(session.image(imageId))
+        return row ? session.summarise(row) : null
+      },
+      'images:prefetchNext': async ({ imageId }) => {
+        this.requireProposals().prefetchNext(imageId)
+        return null
       },
       'images:issues': async () => this.requireSession().images.issues(),
       'images:rescan': async () => this.requireSession().startImport('Rescanning the image folder'),
@@ -345,6 +382,7 @@ export class Backend {
       'proposals:triage': async () => this.requireProposals().triageState(),
       'proposals:setTriage': async ({ settings }) => {
         const state = this.requireProposals().setTriage(settings)
+        this.emit('masks:changed', { imageIds: 'all' })
         this.emit('images:changed', { imageIds: 'all' })
         return state
       },
@@ -352,20 +390,24 @@ export class Backend {
         const session = this.requireSession()
         const image = session.image(imageId)
         const size: [number, number] = [image.annotation_height, image.annotation_width]
-        return new MaskRepository(session.db).listByImage(imageId, states ? { states } : {}).map((mask) => ({
-          id: mask.id,
-          state: mask.state,
-          source: mask.source,
-          rle: { size, counts: mask.rleCounts },
-          area: mask.area,
-          bbox: mask.bbox,
-          predictedIou: mask.predictedIou,
-          stabilityScore: mask.stabilityScore,
-          pointCoords: mask.pointCoords,
-          cropBox: mask.cropBox,
-          modelId: mask.modelId,
-        }))
+        const masks = this.requireReview().masks.listByImage(imageId, states ? { states } : {})
+        return masks.map((mask) => toMaskSummary(mask, size))
       },
+      'masks:decide': async ({ imageId, decisions, label }) =>
+        this.reviewChange(imageId, this.requireReview().decide(imageId, decisions, this.actor, label)),
+      'history:state': async ({ imageId }) => this.requireReview().historyState(imageId),
+      'history:undo': async ({ imageId }) => this.reviewChange(imageId, this.requireReview().undo(imageId, this.actor)),
+      'history:redo': async ({ imageId }) => this.reviewChange(imageId, this.requireReview().redo(imageId, this.actor)),
+      'review:settings': async () => this.requireReview().settings(),
+      'review:setSettings': async ({ settings }) => this.requireReview().setSettings(settings, this.actor),
+      'coverage:get': async ({ imageId }) => this.requireReview().coverage(imageId),
+      'coverage:reseed': async ({ imageId, pointsPerSide }) => {
+        this.requireSession().image(imageId) // not_found now, not inside the job
+        return this.requireProposals().startReseed(imageId, pointsPerSide)
+      },
+      'overlaps:list': async ({ imageId }) => this.requireReview().overlaps(imageId),
+      'overlaps:resolve': async ({ imageId, a, b, resolution, keep }) =>
+        this.reviewChange(imageId, this.requireReview().resolveOverlap(imageId, { a, b, resolution, keep }, this.actor)),
       'exchange:preview': async ({ filter }) => this.exchange().preview(filter),
       'exchange:export': async ({ format, target, filter, includeImages }) =>
         this.exchange().startExport(format, resolve(target), filter, includeImages),

@@ -1,7 +1,8 @@
 /**
  * Automatic proposals for the open project: the point-grid generator (SAM's AMG) run over images as a
  * resumable job, its records triaged into auto-accepted / needs review / discarded, and re-triage when
- * thresholds change.
+ * thresholds change. Also proposals ahead of the annotator (the next unfinished image) and re-seeding:
+ * a denser grid only inside an image's uncovered gaps.
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -12,13 +13,20 @@ import type { ProjectSession } from '../project/project-session'
 import { readDetections, type ProjectImageRef } from '../proposals/detections'
 import { ProposalStore, type ProposalRecord } from '../proposals/proposal-store'
 import { TRIAGE_PRESETS, presetSettings } from '../proposals/triage'
-
-const PRESET_NAMES = Object.keys(TRIAGE_PRESETS) as (keyof typeof TRIAGE_PRESETS)[]
+import { gridPointsInRegions } from '../masks'
+import { ReviewStore, coveredFraction, maskBitmap } from '../review'
 import { generateMasks, type AmgMaskRecord } from '../segmentation/amg/generate'
 import { resolveAmgParams, type AmgParams } from '../segmentation/amg/params'
 import { serviceMaskSource } from '../segmentation/amg/service-source'
 import type { SegmentationService } from '../segmentation/worker/segmentation-service'
 import { toAppError, type SegmenterController } from './segmenter-controller'
+
+const PRESET_NAMES = Object.keys(TRIAGE_PRESETS) as (keyof typeof TRIAGE_PRESETS)[]
+
+/** Points per side of the grid that re-seeding restricts to the gaps (twice the default grid's density). */
+export const RESEED_POINTS_PER_SIDE = 64
+/** Re-seeded proposals with more than this fraction of their pixels already covered are dropped. */
+export const RESEED_MAX_COVERED_FRACTION = 0.5
 
 export interface ProposeOptions {
   /** Images to propose for; all images of the project when absent. */
@@ -34,6 +42,8 @@ export interface ProposalControllerOptions {
   actor: string
   /** An image's proposals changed (the grid and an open image view refresh it). */
   onImage: (imageId: number) => void
+  /** The project's review store (coverage and review settings for re-seeding); made on the session's database when absent. */
+  review?: ReviewStore
 }
 
 export function toProposalRecord(record: AmgMaskRecord): ProposalRecord {
@@ -48,11 +58,19 @@ export function toProposalRecord(record: AmgMaskRecord): ProposalRecord {
   }
 }
 
+function optionalNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined
+}
+
 export class ProposalController {
   readonly store: ProposalStore
+  private readonly review: ReviewStore
+  /** Point-grid jobs this controller started, with their images (null = every image), to avoid duplicates. */
+  private readonly gridJobs = new Map<string, readonly number[] | null>()
 
   constructor(private readonly options: ProposalControllerOptions) {
     this.store = new ProposalStore(options.session.db, options.actor)
+    this.review = options.review ?? new ReviewStore(options.session.db)
   }
 
   triageState(): TriageState {
@@ -216,7 +234,7 @@ export class ProposalController {
   startPropose(options: ProposeOptions, label = 'Proposing masks'): JobInfo {
     const { session } = this.options
     const params = this.generatorParams(options)
-    return session.jobs.start({
+    const job = session.jobs.start({
       kind: 'propose',
       label,
       params: { imageIds: options.imageIds ?? null, pointsPerSide: params.pointsPerSide, cropNLayers: params.cropNLayers },
@@ -233,5 +251,125 @@ export class ProposalController {
         )
       },
     })
+    this.gridJobs.set(job.id, options.imageIds ?? null)
+    return job
+  }
+
+  /** Starts a job again after a restart from its stored parameters (grid, detections or re-seeding). */
+  resume(label: string, params: Record<string, unknown>): JobInfo {
+    if (params.reseed === true && typeof params.imageId === 'number') {
+      return this.startReseed(params.imageId, optionalNumber(params.pointsPerSide), label)
+    }
+    if (typeof params.boxes === 'string') return this.startProposeFromBoxes(params.boxes, optionalNumber(params.minScore) ?? 0, label)
+    return this.startPropose(
+      {
+        imageIds: Array.isArray(params.imageIds) ? params.imageIds.filter((id): id is number => typeof id === 'number') : undefined,
+        pointsPerSide: optionalNumber(params.pointsPerSide),
+        cropNLayers: optionalNumber(params.cropNLayers),
+      },
+      label,
+    )
+  }
+
+  /** Whether a point-grid job of this controller that covers the image is queued or running. */
+  private proposing(imageId: number): boolean {
+    const active = new Set(
+      this.options.session.jobs
+        .list()
+        .filter((job) => job.state === 'queued' || job.state === 'running')
+        .map((job) => job.id),
+    )
+    for (const [jobId, imageIds] of this.gridJobs) {
+      if (!active.has(jobId)) this.gridJobs.delete(jobId)
+      else if (imageIds === null || imageIds.includes(imageId)) return true
+    }
+    return false
+  }
+
+  /**
+   * Gets the next unfinished image after `imageId` (grid order, wrapping) ready before the person
+   * reaches it: its embedding is encoded, and when no point-grid run of the active model has been over
+   * it, a proposal job for that image alone is started with the parameters of the model's latest grid
+   * run (the defaults when there is none) — unless a grid job covering it is queued or running already.
+   * Returns the image prepared (the given one itself when it is the only one unfinished), or null when none is.
+   */
+  prefetchNext(imageId: number): { imageId: number; job: JobInfo | null } | null {
+    const { session, segmenter } = this.options
+    const next = session.images.nextUnfinished(session.image(imageId))
+    if (!next) return null
+    void segmenter.encodeImage(next.id).catch(() => undefined) // failures are reported through embeddings:status
+    const model = segmenter.activeModel()
+    if (!model || next.missing === 1) return { imageId: next.id, job: null }
+    if (this.store.gridRunVisited(model.id, next.id) || this.proposing(next.id)) return { imageId: next.id, job: null }
+    const latest = this.store.latestGridParams(model.id)
+    const job = this.startPropose(
+      { imageIds: [next.id], pointsPerSide: optionalNumber(latest?.pointsPerSide), cropNLayers: optionalNumber(latest?.cropNLayers) },
+      `Proposing masks for ${next.rel_path}`,
+    )
+    return { imageId: next.id, job }
+  }
+
+  /**
+   * Re-seeds one image's gaps as a job: SAM's grid of `pointsPerSide` points kept only inside the
+   * uncovered regions of at least minGapArea pixels (one point at least per gap), run as explicit
+   * point grids (no crop layers) under a run of its own (source 'grid', params with `reseed: true` and
+   * the points). Proposals with more than half their pixels already covered are dropped; the rest are
+   * stored and triaged like any proposal.
+   */
+  startReseed(imageId: number, pointsPerSide = RESEED_POINTS_PER_SIDE, label?: string): JobInfo {
+    const { session } = this.options
+    const name = session.images.get(imageId)?.rel_path ?? `image ${imageId}`
+    return session.jobs.start({
+      kind: 'propose',
+      label: label ?? `Re-seeding the gaps of ${name}`,
+      params: { reseed: true, imageId, pointsPerSide },
+      run: (context) => this.reseed(imageId, pointsPerSide, context),
+    })
+  }
+
+  private async reseed(imageId: number, pointsPerSide: number, context: JobContext): Promise<ProposeSummary> {
+    const { signal, progress } = context
+    const summary: ProposeSummary = { images: 0, proposals: 0, auto: 0, review: 0, discarded: 0, failed: 0, skipped: 0 }
+    progress(0, 1)
+    const row = this.options.session.image(imageId)
+    const settings = this.review.settings()
+    const { gaps } = this.review.imageCoverage(imageId, settings)
+    const { normalised } = gridPointsInRegions(gaps, row.annotation_width, row.annotation_height, pointsPerSide)
+    if (normalised.length === 0) {
+      summary.skipped = 1 // nothing uncovered to prompt in
+      progress(1, 1)
+      return summary
+    }
+    const model = await this.loadedModel()
+    const floor = this.store.triage().review
+    const params = resolveAmgParams({
+      pointGrids: [normalised.map(([x, y]) => ({ x, y }))],
+      cropNLayers: 0,
+      predIouThresh: floor.predictedIou,
+      stabilityScoreThresh: floor.stability,
+    })
+    const runId = this.store.ensureRun(model.id, 'grid', {
+      ...params,
+      reseed: true,
+      model: { encoder: model.encoderSha256, decoder: model.decoderSha256 },
+    })
+    const started = performance.now()
+    let records: ProposalRecord[]
+    try {
+      records = await this.generateFor(imageId, params, signal)
+    } catch (error) {
+      throw toAppError(error)
+    }
+    if (signal.aborted) return summary
+    // Measured against the coverage now: the person may have accepted masks while the generator ran.
+    const { map } = this.review.imageCoverage(imageId, settings)
+    const kept = records.filter(
+      (record) => coveredFraction(map, maskBitmap({ id: 0, rleCounts: record.rleCounts }, row)) <= RESEED_MAX_COVERED_FRACTION,
+    )
+    const counts = this.store.saveImage(runId, model.id, imageId, kept, (performance.now() - started) / 1000)
+    Object.assign(summary, { images: 1, proposals: kept.length, auto: counts.auto, review: counts.review, discarded: counts.discarded })
+    this.options.onImage(imageId)
+    progress(1, 1)
+    return summary
   }
 }

@@ -20,3 +20,20 @@ export type { CompressedRle, Rle } from './coco-rle'
 export { boxIouXyxy, cocoBboxIou } from './box'
 export type { BboxXywh, BoxXyxy } from './box'
 export { rleFromPolygon, rleFromPolygons } from './polygon'
+export {
+  bitmapCentroid,
+  bitmapFromFull,
+  bitmapFromRle,
+  bitmapHas,
+  bitmapIntersection,
+  bitmapIou,
+  bitmapToRle,
+  bitmapUnion,
+  describePoint,
+  nearestSetPixel,
+} from './bitmap'
+export type { MaskBitmap } from './bitmap'
+export { CoverageMap, coverageOf, gridPointsInRegions } from './coverage'
+export type { GapRegion } from './coverage'
+export { findOverlaps, overlapsWith } from './overlap'
+export type { OverlapCandidate, OverlapPair } from './overlap'

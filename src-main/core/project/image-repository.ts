@@ -34,14 +34,25 @@ export interface NewImage {
 
 export const SYSTEM_ACTOR = 'tessera'
 
-/** What the summary adds to the row: embedding readiness (per active model) and proposal counts. */
+/** What the summary adds to the row: embedding readiness (per active model) and mask counts. */
 export interface ImageExtras {
   embeddingReady: boolean
   autoCount: number
   reviewCount: number
+  acceptedCount: number
 }
 
-const NO_EXTRAS: ImageExtras = { embeddingReady: false, autoCount: 0, reviewCount: 0 }
+/** Per-image mask counts the grid shows: auto-accepted, needs review, accepted by a person. */
+export interface ImageMaskCounts {
+  auto: number
+  review: number
+  accepted: number
+}
+
+const NO_EXTRAS: ImageExtras = { embeddingReady: false, autoCount: 0, reviewCount: 0, acceptedCount: 0 }
+
+/** Statuses of images still to be worked on. */
+const UNFINISHED_SQL = "('todo', 'in_progress')"
 
 export function toImageSummary(row: ImageRow, extras: ImageExtras = NO_EXTRAS): ImageSummary {
   return {
@@ -75,6 +86,18 @@ export class ImageRepository {
       countByStatus: db.prepare('SELECT status, count(*) AS n FROM images GROUP BY status'),
       next: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path > ? ORDER BY rel_path LIMIT 1`),
       previous: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path < ? ORDER BY rel_path DESC LIMIT 1`),
+      // Grid order is rel_path order (UNIQUE, so indexed); both halves walk that index.
+      unfinishedAfter: db.prepare(
+        `SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path > ? AND status IN ${UNFINISHED_SQL} ORDER BY rel_path LIMIT 1`,
+      ),
+      unfinishedBefore: db.prepare(
+        `SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path <= ? AND status IN ${UNFINISHED_SQL} ORDER BY rel_path LIMIT 1`,
+      ),
+      maskCounts: db.prepare(
+        `SELECT image_id AS id, sum(state = 'auto_accepted') AS auto, sum(state = 'proposed') AS review,
+           sum(state = 'accepted') AS accepted FROM masks
+         WHERE image_id IN (SELECT value FROM json_each(?)) AND state IN ('auto_accepted', 'proposed', 'accepted') GROUP BY image_id`,
+      ),
       insert: db.prepare(`INSERT INTO images (content_hash, rel_path, file_size, file_mtime_ms, width, height, orientation,
           annotation_width, annotation_height, added_at, updated_at)
         VALUES (@contentHash, @relPath, @fileSize, @fileMtimeMs, @width, @height, @orientation, @annotationWidth,
@@ -122,6 +145,14 @@ export class ImageRepository {
     return (direction === 'next' ? this.statements.next : this.statements.previous).get(row.rel_path) as ImageRow | undefined
   }
 
+  /**
+   * The first image after `row` in grid order whose status is todo or in progress, wrapping round to
+   * the start and so reaching `row` itself last. Undefined when no image is unfinished.
+   */
+  nextUnfinished(row: ImageRow): ImageRow | undefined {
+    return (this.statements.unfinishedAfter.get(row.rel_path) ?? this.statements.unfinishedBefore.get(row.rel_path)) as ImageRow | undefined
+  }
+
   insert(image: NewImage, now: string): number {
     return Number(this.statements.insert.run({ ...image, now }).lastInsertRowid)
   }
@@ -155,17 +186,15 @@ export class ImageRepository {
     this.statements.setStatus.run(status, now, id)
   }
 
-  /** Auto-accepted and needs-review proposals per image, for the given images (absent = none). */
-  proposalCounts(imageIds: readonly number[]): Map<number, { auto: number; review: number }> {
-    const counts = new Map<number, { auto: number; review: number }>()
+  /**
+   * Auto-accepted, needs-review and accepted masks per image, for the given images (absent = none).
+   * One query per page of the grid; it reads the (image_id, state) index only.
+   */
+  proposalCounts(imageIds: readonly number[]): Map<number, ImageMaskCounts> {
+    const counts = new Map<number, ImageMaskCounts>()
     if (imageIds.length === 0) return counts
-    const rows = this.db
-      .prepare(
-        `SELECT image_id AS id, sum(state = 'auto_accepted') AS auto, sum(state = 'proposed') AS review FROM masks
-         WHERE image_id IN (SELECT value FROM json_each(?)) AND state IN ('auto_accepted', 'proposed') GROUP BY image_id`,
-      )
-      .all(JSON.stringify(imageIds)) as { id: number; auto: number; review: number }[]
-    for (const row of rows) counts.set(row.id, { auto: row.auto, review: row.review })
+    const rows = this.statements.maskCounts.all(JSON.stringify(imageIds)) as ({ id: number } & ImageMaskCounts)[]
+    for (const row of rows) counts.set(row.id, { auto: row.auto, review: row.review, accepted: row.accepted })
     return counts
   }
 

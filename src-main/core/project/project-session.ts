@@ -137,7 +137,7 @@ export class ProjectSession {
     return this.summariseAll([row])[0] as ImageSummary
   }
 
-  /** Summaries with embedding readiness and proposal counts (one counts query for all rows). */
+  /** Summaries with embedding readiness and mask counts (one counts query for all rows). */
   summariseAll(rows: readonly ImageRow[]): ImageSummary[] {
     const counts = this.images.proposalCounts(rows.map((row) => row.id))
     return rows.map((row) => {
@@ -146,6 +146,7 @@ export class ProjectSession {
         embeddingReady: this.embeddingReadiness(row.content_hash),
         autoCount: count?.auto ?? 0,
         reviewCount: count?.review ?? 0,
+        acceptedCount: count?.accepted ?? 0,
       })
     })
   }
@@ -165,12 +166,24 @@ export class ProjectSession {
     return row
   }
 
-  setStatus(id: number, status: ImageStatus, actor: string): ImageSummary {
+  /**
+   * Sets an image's workflow status with an 'image:status' event; `details` (a reason, the coverage at
+   * the time) are recorded in the event's `after`. Rules about when a status may be set (the coverage
+   * gate) are the review domain's; this only writes.
+   */
+  setStatus(id: number, status: ImageStatus, actor: string, details: Record<string, unknown> = {}): ImageSummary {
     const before = this.image(id)
     const now = new Date().toISOString()
     this.db.transaction(() => {
       this.images.setStatus(id, status, now)
-      this.images.recordEvent({ at: now, actor, kind: 'image:status', entityId: id, before: { status: before.status }, after: { status } })
+      this.images.recordEvent({
+        at: now,
+        actor,
+        kind: 'image:status',
+        entityId: id,
+        before: { status: before.status },
+        after: { ...details, status },
+      })
     })()
     return this.summarise(this.image(id))
   }

@@ -147,6 +147,32 @@ export class ProposalStore {
     return counts
   }
 
+  /**
+   * Whether a point-grid run of the model has been over the image (done or failed): re-seeding runs,
+   * which only prompt inside gaps, do not count.
+   */
+  gridRunVisited(modelId: number, imageId: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 FROM run_images ri JOIN proposal_runs r ON r.id = ri.run_id
+           WHERE ri.image_id = ? AND r.model_id = ? AND r.source = 'grid' AND json_extract(r.params, '$.reseed') IS NULL LIMIT 1`,
+        )
+        .get(imageId, modelId) !== undefined
+    )
+  }
+
+  /** Parameters of the model's latest point-grid run (re-seeding runs left out), or null when it has none. */
+  latestGridParams(modelId: number): Record<string, unknown> | null {
+    const row = this.db
+      .prepare(
+        `SELECT params FROM proposal_runs WHERE model_id = ? AND source = 'grid' AND json_extract(params, '$.reseed') IS NULL
+         ORDER BY id DESC LIMIT 1`,
+      )
+      .get(modelId) as { params: string } | undefined
+    return row ? (JSON.parse(row.params) as Record<string, unknown>) : null
+  }
+
   markFailed(runId: number, imageId: number, error: string): void {
     this.db
       .prepare("INSERT OR REPLACE INTO run_images (run_id, image_id, state, error, proposals, at) VALUES (?, ?, 'failed', ?, 0, ?)")

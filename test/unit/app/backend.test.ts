@@ -153,7 +153,10 @@ describe('Backend', () => {
       await createProject(3)
       const [image] = (await backend.call('images:list', { offset: 0, limit: 10 })).items
       if (!image) throw new Error('no image')
-      const updated = await backend.call('images:setStatus', { imageId: image.id, status: 'done' })
+      // Nothing covers the image: done needs a reason (the gate itself is tested in review.test.ts).
+      await expectCode(backend.call('images:setStatus', { imageId: image.id, status: 'done' }), 'coverage_gate', /100%/)
+      expect(events.filter((e) => e.name === 'images:updated')).toEqual([])
+      const updated = await backend.call('images:setStatus', { imageId: image.id, status: 'done', reason: 'blank frame' })
       expect(updated).toMatchObject({ id: image.id, status: 'done' })
       expect(events.filter((e) => e.name === 'images:updated').map((e) => e.payload)).toEqual([updated])
 
@@ -171,7 +174,7 @@ describe('Backend', () => {
           entity: 'image',
           entity_id: image.id,
           before: '{"status":"todo"}',
-          after: '{"status":"done"}',
+          after: '{"reason":"blank frame","uncoveredFraction":1,"maxUncoveredFraction":0.1,"status":"done"}',
         },
       ])
       await expectCode(backend.call('images:setStatus', { imageId: 9999, status: 'done' }), 'not_found')

@@ -49,7 +49,9 @@ describe('proposal store', () => {
     )
     expect(counts).toEqual({ auto: 1, review: 1, discarded: 2 })
     expect(states()).toEqual(['auto_accepted', 'proposed', 'discarded', 'discarded'])
-    expect(new ImageRepository(db).proposalCounts([1, 2])).toEqual(new Map([[1, { auto: 1, review: 1 }]]))
+    expect(new ImageRepository(db).proposalCounts([1, 2])).toEqual(new Map([[1, { auto: 1, review: 1, accepted: 0 }]]))
+    db.prepare("UPDATE masks SET state = 'accepted' WHERE state = 'discarded'").run()
+    expect(new ImageRepository(db).proposalCounts([1, 2])).toEqual(new Map([[1, { auto: 1, review: 1, accepted: 2 }]]))
   })
 
   it('re-running replaces only untouched proposals; a person’s decisions stay', () => {
