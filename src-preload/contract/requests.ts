@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import {
   AppInfo,
+  CompressedRle,
   DirectoryListing,
   EmbeddingStatus,
   ExportFilterInput,
@@ -196,6 +197,35 @@ export const requestSchemas = {
           .max(10_000),
         /** Shown in the history ("Accept 14 masks ≥ 0.90"); a default is made from the decisions. */
         label: z.string().max(200).optional(),
+      })
+      .strict(),
+    output: ReviewChange,
+  },
+  /**
+   * Commits a mask a person made (prompts, a chosen candidate, brush or eraser edits) as one undoable
+   * action: stored accepted, source 'manual', with its full provenance. With `replaces`, the mask it
+   * supersedes (an edited proposal, another candidate taken instead) is set aside as 'deleted'.
+   */
+  'masks:commit': {
+    input: z
+      .object({
+        imageId: ImageId,
+        /** At the image's annotation size. */
+        rle: CompressedRle,
+        prompt: z
+          .object({
+            points: z.array(PromptPoint).max(MAX_PROMPT_POINTS),
+            box: PromptBox.nullable(),
+            /** How many times the prompt was refined from the previous low-res logits. */
+            refinements: z.number().int().min(0).max(1000),
+          })
+          .strict(),
+        /** The model's candidate the mask started from (null for a mask painted by brush alone). */
+        candidate: z.object({ token: z.number().int(), predictedIou: z.number(), stabilityScore: z.number() }).strict().nullable(),
+        /** Pixels changed by brush or eraser after the model. */
+        edited: z.boolean(),
+        replaces: z.number().int().positive().optional(),
+        effort: z.object({ seconds: z.number().min(0).max(86_400), clicks: z.number().int().min(0).max(100_000) }).strict(),
       })
       .strict(),
     output: ReviewChange,

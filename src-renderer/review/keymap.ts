@@ -32,6 +32,7 @@ export const WORKSPACE_ACTIONS = {
   nextCandidate: { label: 'Next candidate of the prompt', group: 'Tools', keys: ['Tab'] },
   previousCandidate: { label: 'Previous candidate of the prompt', group: 'Tools', keys: ['Shift+Tab'] },
   removePoint: { label: 'Remove the last prompt point', group: 'Tools', keys: ['Backspace'] },
+  commit: { label: 'Commit the shown candidate as a mask', group: 'Tools', keys: ['Enter'] },
   fit: { label: 'Fit the image', group: 'View', keys: ['f', '0'] },
   actualSize: { label: 'Actual size', group: 'View', keys: ['1'] },
   zoomIn: { label: 'Zoom in', group: 'View', keys: ['+', '='] },

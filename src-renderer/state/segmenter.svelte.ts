@@ -24,6 +24,12 @@ class SegmenterState {
   error = $state<string | null>(null)
   /** Round trip of the last prediction as the renderer saw it, in ms. */
   lastRoundTripMs = $state<number | null>(null)
+  /** The mask this prompt would replace (its other candidates are being looked at), if any. */
+  replaces = $state<number | null>(null)
+  /** Effort on the object being made: when its first prompt came (ms epoch), prompt clicks, refinements. */
+  startedAt: number | null = null
+  clicks = 0
+  refinements = 0
   private requestSeq = 0
 
   constructor() {
@@ -58,9 +64,24 @@ class SegmenterState {
     this.candidates = []
     this.shown = 0
     this.error = null
+    this.replaces = null
+    this.startedAt = null
+    this.clicks = 0
+    this.refinements = 0
+  }
+
+  /** Starts from an existing mask's prompt, to see the model's other candidates for it. */
+  reopen(points: PromptPoint[], replaces: number): Promise<void> {
+    this.clear()
+    this.points = points
+    this.replaces = replaces
+    this.startedAt = Date.now()
+    return this.predict(false)
   }
 
   addPoint(point: PromptPoint): Promise<void> {
+    this.startedAt ??= Date.now()
+    this.clicks++
     this.points = [...this.points, point]
     return this.predict(true)
   }
@@ -89,6 +110,7 @@ class SegmenterState {
     if (imageId === null || this.points.length === 0) return
     const seq = ++this.requestSeq
     const refineFrom = refine && this.points.length > 1 ? this.current?.handle : undefined
+    if (refineFrom) this.refinements++
     this.busy = true
     const started = performance.now()
     try {

@@ -18,6 +18,7 @@ import type {
   TriageState,
 } from '../../src-preload/contract/dto'
 import type { AnyTesseraEvent } from '../../src-preload/contract/events'
+import type { RequestInput } from '../../src-preload/contract/requests'
 import { CoverageMap, bitmapFromRle, decompressRle, type GapRegion, type MaskBitmap } from '../../src-main/core/masks'
 import { call, transport } from '../lib/api'
 import { masksByThreshold, nextCurrent, queueOf, stepQueue, type QueueOrder } from '../review/review-queue'
@@ -181,6 +182,13 @@ class WorkspaceState {
     const image = this.image
     if (!image) return Promise.resolve()
     return this.serial(() => call('masks:decide', { imageId: image.id, decisions, ...(label ? { label } : {}) }))
+  }
+
+  /** Commits a person's mask (a chosen candidate, maybe edited) as one undoable action. */
+  commit(request: Omit<RequestInput<'masks:commit'>, 'imageId'>): Promise<void> {
+    const image = this.image
+    if (!image) return Promise.resolve()
+    return this.serial(() => call('masks:commit', { imageId: image.id, ...request }))
   }
 
   undo(): Promise<void> {

@@ -165,6 +165,24 @@ describe('reviewing a demo image', () => {
     await expect.poll(() => stateOf(current)).toBe('accepted')
   })
 
+  it('steps through the model’s other candidates for a mask’s prompt and takes one instead', async () => {
+    const current = await inspected()
+    await page.getByTestId('other-candidates').click()
+    await expect.poll(() => page.getByTestId('candidate').count(), { timeout: 30_000 }).toBe(3)
+    const shown = async () => page.locator('[data-testid=candidate].active').innerText()
+    const first = await shown()
+    await page.keyboard.press('Tab')
+    await expect.poll(shown).not.toBe(first)
+    await expect.poll(() => page.getByTestId('commit-mask').innerText()).toContain(`Take instead of ${current}`)
+    await page.keyboard.press('Enter')
+    await expect.poll(() => stateOf(current)).toBe('deleted')
+    const taken = (await masksOf()).find((mask) => mask.source === 'manual' && mask.state === 'accepted' && mask.id > current)!
+    expect(taken).toBeDefined()
+    const stored = app.backend.currentProject!.db.prepare('SELECT prompt FROM masks WHERE id = ?').get(taken.id) as { prompt: string }
+    expect(JSON.parse(stored.prompt)).toMatchObject({ replaces: current, edited: false })
+    await page.keyboard.press('v') // back to the select tool
+  })
+
   it('asks for a reason to mark a gappy image done, records it, and opens the next unfinished image', async () => {
     await page.keyboard.press('Control+Enter')
     await page.getByTestId('done-dialog').waitFor()

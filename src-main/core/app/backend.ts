@@ -395,6 +395,11 @@ export class Backend {
       },
       'masks:decide': async ({ imageId, decisions, label }) =>
         this.reviewChange(imageId, this.requireReview().decide(imageId, decisions, this.actor, label)),
+      'masks:commit': async ({ imageId, ...request }) =>
+        this.reviewChange(
+          imageId,
+          this.requireReview().commit(imageId, { ...request, modelId: this.requireSegmenter().activeModel()?.id ?? null }, this.actor),
+        ),
       'history:state': async ({ imageId }) => this.requireReview().historyState(imageId),
       'history:undo': async ({ imageId }) => this.reviewChange(imageId, this.requireReview().undo(imageId, this.actor)),
       'history:redo': async ({ imageId }) => this.reviewChange(imageId, this.requireReview().redo(imageId, this.actor)),

@@ -3,6 +3,7 @@
  * pairs, review settings and the coverage gate on "done".
  */
 export { ReviewStore, type ReviewResult } from './review-store'
+export { commitMask, type CommitRequest } from './commit'
 export { ActionHistory, ACTION_KINDS } from './action-history'
 export type { ActionKind, ActionRecord, ActionStatus, StateChange, HistoryStep, NewAction } from './action-history'
 export { COVERING_STATES, coverageReport, coveredFraction, imageCoverage, maskBitmap, type ImageCoverage } from './coverage'

@@ -12,6 +12,7 @@ import type { ProjectDb } from '../project/database'
 import { ImageRepository, type ImageRow } from '../project/image-repository'
 import { MaskRepository, type MaskRecord } from '../project/mask-repository'
 import { ActionHistory } from './action-history'
+import { commitMask, type CommitRequest } from './commit'
 import { coverageReport, imageCoverage, type ImageCoverage } from './coverage'
 import { decisionChanges, defaultDecisionLabel, type Decision } from './decisions'
 import { markInProgress, statusEventDetails } from './image-status'
@@ -61,6 +62,17 @@ export class ReviewStore {
       })
       markInProgress(this.images, image, actor, at)
       return { masks: changes.map((change) => this.masks.get(change.maskId) as MaskRecord), history: this.history.state(imageId) }
+    })()
+  }
+
+  /** Commits a person's mask (and sets aside the one it replaces) as one undoable action. */
+  commit(imageId: number, request: CommitRequest, actor: string): ReviewResult {
+    return this.db.transaction((): ReviewResult => {
+      const image = this.image(imageId)
+      const at = new Date().toISOString()
+      const masks = commitMask(this.masks, this.history, image, request, actor, at)
+      markInProgress(this.images, image, actor, at)
+      return { masks, history: this.history.state(imageId) }
     })()
   }
 
