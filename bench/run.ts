@@ -6,10 +6,17 @@ import { importSuite } from './suites/import'
 import { amgSuite } from './suites/amg'
 import { samSuite } from './suites/sam'
 import { exchangeSuite } from './suites/exchange'
+import { renderSuite } from './suites/render'
 import type { BenchSuite } from './report'
 import { printReport } from './report'
 
-const SUITES: Record<string, BenchSuite> = { import: importSuite, sam: samSuite, amg: amgSuite, exchange: exchangeSuite }
+const SUITES: Record<string, BenchSuite> = {
+  import: importSuite,
+  sam: samSuite,
+  amg: amgSuite,
+  exchange: exchangeSuite,
+  render: renderSuite,
+}
 
 async function main(): Promise<void> {
   const name = process.argv[2]

@@ -56,3 +56,45 @@ export function imageToScreen(camera: Camera, x: number, y: number): { x: number
 export function wheelZoomFactor(deltaY: number): number {
   return Math.exp(-deltaY * 0.0015)
 }
+
+/** How `centreOnBox` may change the zoom. */
+export type CentreZoom = 'keep' | 'fit-if-small' | 'fit'
+
+/** The most `centreOnBox` magnifies to show a small mask: tiny masks keep some surroundings. */
+export const MAX_FOCUS_SCALE = 16
+/** 'fit-if-small' zooms in until the box's larger side (relative to the view) fills this fraction of the view. */
+export const FOCUS_FRACTION = 1 / 3
+
+/**
+ * A camera with the centre of `box` ([x, y, w, h], image pixels) in the middle of the view.
+ * - 'keep': same scale.
+ * - 'fit': the box fills the view (less the margin), at most MAX_FOCUS_SCALE.
+ * - 'fit-if-small': a box smaller than a third of the view is zoomed in to a third (at most
+ *   MAX_FOCUS_SCALE); a box that does not fit is zoomed out until it does; never below the
+ *   whole-image fit (nor below the current scale when that is already lower).
+ */
+export function centreOnBox(
+  camera: Camera,
+  box: readonly [number, number, number, number],
+  view: Size,
+  image: Size,
+  zoom: CentreZoom = 'keep',
+): Camera {
+  const [x, y, w, h] = box
+  const bw = Math.max(1, w)
+  const bh = Math.max(1, h)
+  const boxFit = Math.min((view.width - 2 * FIT_MARGIN) / bw, (view.height - 2 * FIT_MARGIN) / bh)
+  let scale = camera.scale
+  if (zoom === 'fit') scale = Math.min(boxFit, MAX_FOCUS_SCALE)
+  else if (zoom === 'fit-if-small') {
+    const floor = Math.min(fitCamera(image, view).scale, camera.scale)
+    const onScreen = Math.max((bw * scale) / view.width, (bh * scale) / view.height)
+    if (scale > boxFit) scale = Math.max(boxFit, floor)
+    else if (onScreen < FOCUS_FRACTION) {
+      const focus = Math.min(view.width / bw, view.height / bh) * FOCUS_FRACTION
+      scale = Math.max(scale, Math.min(focus, MAX_FOCUS_SCALE), floor)
+    }
+  }
+  scale = clampScale(scale > 0 && Number.isFinite(scale) ? scale : camera.scale)
+  return { scale, offsetX: view.width / 2 - (x + w / 2) * scale, offsetY: view.height / 2 - (y + h / 2) * scale }
+}

@@ -1,15 +1,53 @@
 /**
- * The pixi.js image canvas: one sprite for the image under a camera container. Plain TypeScript
- * (no Svelte), driven by pointer and wheel input, reporting the camera and cursor to its owner.
+ * The pixi.js image canvas. Plain TypeScript (no Svelte), driven by pointer and wheel input,
+ * reporting the camera, cursor and hovered point to its owner.
+ *
+ * Layers, bottom to top: the picture with every mask burnt in (ONE texture, mask-layer.ts);
+ * coverage gaps; the hovered and the selected mask (crop-sized textures); then, in screen space,
+ * the inspected prompt and the prompt being built. A frame therefore draws one full-size quad and
+ * a few small ones whatever the number of masks.
+ *
+ * Rendering is on demand: a change schedules one animation frame, which paints what changed,
+ * emits the (throttled) hover and draws. An idle canvas costs nothing, which matters with software
+ * WebGL, where one full frame costs tens of milliseconds.
  */
 import 'pixi.js/unsafe-eval' // shaders without eval(): the renderer's CSP forbids it
-import { Application, Assets, Container, Sprite, type Texture } from 'pixi.js'
-import { centredCamera, fitCamera, panBy, screenToImage, wheelZoomFactor, zoomAt, type Camera, type Size } from './camera'
-import { MaskOverlay, type OverlayMask } from './mask-overlay'
+import { Application, Container, type SCALE_MODE } from 'pixi.js'
+import type { MaskBitmap } from '../../src-main/core/masks'
+import {
+  centredCamera,
+  centreOnBox,
+  fitCamera,
+  panBy,
+  screenToImage,
+  wheelZoomFactor,
+  zoomAt,
+  type Camera,
+  type CentreZoom,
+  type Size,
+} from './camera'
+import { decodeImagePixels } from './image-pixels'
+import { InspectionMarkers, type PromptInspection } from './inspection-markers'
+import { paintGaps, paintHighlight, type HighlightStyle, type OverlayItem, type Rect } from './mask-compositor'
+import { MaskLayer } from './mask-layer'
+import { MaskStack, mergeRects, totalArea } from './mask-stack'
+import { PatchSlot } from './patch-sprite'
 import { PromptMarkers, type MarkerPoint } from './prompt-markers'
+import { bandWidthForScale } from './screen-shapes'
+
+export type { MaskStyle, OverlayItem } from './mask-compositor'
+export type { MarkerPoint } from './prompt-markers'
+export type { PromptInspection } from './inspection-markers'
+export type { CentreZoom } from './camera'
 
 /** A press that moves less than this (CSS px) is a click (a prompt), not a pan. */
 const CLICK_SLOP = 4
+/** An incremental repaint larger than this fraction of the image is done as one full repaint. */
+const FULL_REPAINT_FRACTION = 0.5
+/** Selection: a white band ~2.5 CSS px wide inside the edge over a dark halo outside it. */
+const SELECTED_BAND_PX = 2.5
+/** Hover: a lighter, thinner band and a faint lift of the interior. */
+const HOVERED_BAND_PX = 1.5
 
 export interface ImageClick {
   /** Image position under the pointer, in pixels of the annotation copy (continuous: pixel i spans [i, i+1)). */
@@ -28,7 +66,7 @@ export interface ViewerState {
 export class ImageViewer {
   private readonly app = new Application()
   private readonly world = new Container()
-  private sprite: Sprite | null = null
+  private initialised = false
   private image: Size | null = null
   private camera: Camera = { scale: 1, offsetX: 0, offsetY: 0 }
   private cursor: { x: number; y: number } | null = null
@@ -42,21 +80,50 @@ export class ImageViewer {
     alt: boolean
     moved: boolean
   } | null = null
-  private overlay: MaskOverlay | null = null
-  /** The masks last asked for: painted again once the image they belong to is on screen. */
-  private masks: readonly OverlayMask[] = []
+
+  // Masks: the model, and its texture once the image is known.
+  private readonly stack = new MaskStack()
+  private maskLayer: MaskLayer | null = null
+  private readonly maskContainer = new Container()
+  private fullPaint = false
+  private dirtyRects: Rect[] = []
+  private overlayAlpha = 1
+  private opacityDirty = false
+  private paints = 0
+
+  private readonly gaps = new PatchSlot()
+  private gapBitmaps: readonly MaskBitmap[] | null = null
+  private gapsDirty = false
+  private readonly hoverSlot = new PatchSlot()
+  private readonly selectedSlot = new PatchSlot()
+  private hoveredId: number | null = null
+  private selectedId: number | null = null
+  /** What the highlight sprites show: repainted when any of it changes. */
+  private highlightKey = ''
+
   private readonly markers = new PromptMarkers()
+  private readonly inspection = new InspectionMarkers()
+
   /** Called for clicks on the image (not drags). */
   onImageClick: ((click: ImageClick) => void) | null = null
+  /** The image point under the pointer (continuous image pixels), null off the image; at most once per frame, not while panning. */
+  onHover: ((point: { x: number; y: number } | null) => void) | null = null
+
   private loadToken = 0
   private ready: Promise<void>
   private resizeObserver: ResizeObserver | null = null
   private destroyed = false
+  private frameId: number | null = null
+  private renderNeeded = false
+  private screenSpaceDirty = false
+  private hoverPending: { point: { x: number; y: number } | null } | null = null
+  private cursorChanged = false
 
   constructor(
     private readonly host: HTMLElement,
     private readonly onChange: (state: ViewerState) => void,
   ) {
+    this.host.dataset.paintCount = '0'
     this.ready = this.init()
   }
 
@@ -68,12 +135,18 @@ export class ImageViewer {
       autoDensity: true,
       resolution: window.devicePixelRatio || 1,
       preference: 'webgl',
+      autoStart: false, // rendered on demand (see requestFrame)
+      eventFeatures: { move: false, globalMove: false, click: false, wheel: false }, // DOM listeners below do the input
     })
-    if (this.destroyed) return
+    if (this.destroyed) {
+      this.app.destroy({ removeView: true }, { children: true })
+      return
+    }
+    this.initialised = true
     this.app.canvas.classList.add('image-canvas')
     this.host.appendChild(this.app.canvas)
-    this.app.stage.addChild(this.world)
-    this.app.stage.addChild(this.markers.container)
+    this.world.addChild(this.maskContainer, this.gaps.container, this.hoverSlot.container, this.selectedSlot.container)
+    this.app.stage.addChild(this.world, this.inspection.container, this.markers.container)
     const canvas = this.app.canvas
     canvas.addEventListener('contextmenu', (event) => event.preventDefault())
     canvas.addEventListener('wheel', this.onWheel, { passive: false })
@@ -81,43 +154,130 @@ export class ImageViewer {
     canvas.addEventListener('pointermove', this.onPointerMove)
     canvas.addEventListener('pointerup', this.onPointerUp)
     canvas.addEventListener('pointerleave', this.onPointerLeave)
+    // Pixi's resizeTo follows window resizes only; the host also changes size when rails collapse.
     this.resizeObserver = new ResizeObserver(() => {
+      if (this.destroyed) return
+      // Reallocating the drawing buffer is slow under software WebGL (~60 ms): only on a real change.
+      const { width, height } = this.app.renderer.screen
+      if (width !== this.host.clientWidth || height !== this.host.clientHeight) this.app.resize()
       if (this.image) this.setCamera(this.camera)
+      else this.requestFrame()
     })
     this.resizeObserver.observe(this.host)
+    this.requestFrame()
   }
 
-  /** Shows the picture at `url`; `size` is its size in image pixels. Resolves once painted. */
+  /**
+   * Shows the picture at `url`; `size` is its size in image pixels. Starts a new image at once:
+   * masks, gaps, inspection and prompt are cleared, so call setMasks (and the rest) after calling
+   * show — no need to wait for it. The selected and hovered ids stay: they highlight again if the
+   * new masks hold them. Resolves once the picture is on screen.
+   */
   async show(url: string, size: Size): Promise<void> {
-    await this.ready
     const token = ++this.loadToken
-    const texture = (await Assets.load<Texture>({ src: url, parser: 'texture', data: { alphaMode: 'no-premultiply-alpha' } })) as Texture
-    if (token !== this.loadToken || this.destroyed) return
-    if (this.sprite) {
-      this.world.removeChild(this.sprite)
-      this.sprite.destroy()
-    }
-    this.sprite = new Sprite(texture)
-    this.sprite.width = size.width
-    this.sprite.height = size.height
-    this.world.addChildAt(this.sprite, 0)
-    this.image = size
-    this.overlay?.destroy()
-    this.overlay = new MaskOverlay(size.width, size.height)
-    this.world.addChild(this.overlay.sprite)
-    this.overlay.paint(this.masks)
+    this.image = null
+    this.stack.replaceAll([])
+    this.fullPaint = true
+    this.dirtyRects = []
+    this.gapBitmaps = null
+    this.gapsDirty = true
+    this.inspection.set(null, this.camera, this.screenRect())
     this.markers.set([], this.camera)
+    await this.ready
+    const pixels = await decodeImagePixels(url, size)
+    if (token !== this.loadToken || this.destroyed) return
+    // The previous picture stays on screen until this one is ready.
+    this.maskLayer?.destroy()
+    this.maskLayer = new MaskLayer(size, pixels, this.scaleMode())
+    this.maskContainer.addChild(this.maskLayer.sprite)
+    this.image = size
+    this.fullPaint = true
+    this.opacityDirty = true
+    this.highlightKey = ''
     this.fit()
+    await this.nextFrame()
   }
 
-  /** Draws these masks over the image (annotation-size pixels). */
-  showMasks(masks: readonly OverlayMask[]): void {
-    this.masks = masks
-    this.overlay?.paint(masks)
+  /** Every mask of the image, bottom to top (later items paint over earlier ones). A full repaint on the next frame. */
+  setMasks(items: readonly OverlayItem[]): void {
+    this.stack.replaceAll(items)
+    this.fullPaint = true
+    this.dirtyRects = []
+    this.highlightKey = ''
+    this.requestFrame()
   }
 
+  /**
+   * Restyles or replaces the masks of `items` that are shown (they keep their place in the
+   * order), adds the others on top, and removes `removedIds` (an id in both is moved to the top).
+   * Repaints only the crops these masks had or have, re-compositing every mask under or over them.
+   */
+  updateMasks(items: readonly OverlayItem[], removedIds: readonly number[] = []): void {
+    const dirty = this.stack.update(items, removedIds)
+    if (dirty.length === 0) return
+    this.dirtyRects.push(...dirty)
+    const touched = new Set([...items.map((item) => item.id), ...removedIds])
+    if ((this.selectedId !== null && touched.has(this.selectedId)) || (this.hoveredId !== null && touched.has(this.hoveredId)))
+      this.highlightKey = ''
+    this.requestFrame()
+  }
+
+  /** Opacity of all the masks, 0–1 (0 hides them; outlines and fills alike). Re-blends the picture: a few ms. */
+  setOverlayOpacity(alpha: number): void {
+    const opacity = Math.min(1, Math.max(0, alpha))
+    if (opacity === this.overlayAlpha) return
+    this.overlayAlpha = opacity
+    this.opacityDirty = true
+    this.requestFrame()
+  }
+
+  setHovered(id: number | null): void {
+    if (id === this.hoveredId) return
+    this.hoveredId = id
+    this.requestFrame()
+  }
+
+  setSelected(id: number | null): void {
+    if (id === this.selectedId) return
+    this.selectedId = id
+    this.requestFrame()
+  }
+
+  /** The top-most shown mask under image point (x, y) that passes `filter`, or null. */
+  maskAt(x: number, y: number, filter?: (id: number) => boolean): number | null {
+    return this.stack.topAt(x, y, filter)
+  }
+
+  /** Coverage gaps as a hatched magenta layer above the masks; null hides it. */
+  showGaps(gaps: readonly MaskBitmap[] | null): void {
+    this.gapBitmaps = gaps && gaps.length > 0 ? gaps : null
+    this.gapsDirty = true
+    this.requestFrame()
+  }
+
+  /** The prompt being built. */
   showPrompt(points: readonly MarkerPoint[]): void {
     this.markers.set(points, this.camera)
+    this.renderNeeded = true
+    this.requestFrame()
+  }
+
+  /** The prompt that made the selected mask; null hides it. */
+  showInspection(inspection: PromptInspection | null): void {
+    this.inspection.set(inspection, this.camera, this.screenRect())
+    this.renderNeeded = true
+    this.requestFrame()
+  }
+
+  /** Centres the view on a box [x, y, w, h] in image pixels (see centreOnBox for the zoom modes). */
+  centreOn(box: readonly [number, number, number, number], options: { zoom?: CentreZoom } = {}): void {
+    if (!this.image) return
+    this.setCamera(centreOnBox(this.camera, box, this.viewSize(), this.image, options.zoom ?? 'keep'))
+  }
+
+  /** Overlay paints uploaded so far (also on the host as data-paint-count). */
+  get paintCount(): number {
+    return this.paints
   }
 
   fit(): void {
@@ -141,23 +301,131 @@ export class ImageViewer {
   destroy(): void {
     this.destroyed = true
     this.resizeObserver?.disconnect()
-    void this.ready.then(() => this.app.destroy({ removeView: true }, { children: true }))
+    if (this.frameId !== null) cancelAnimationFrame(this.frameId)
+    this.frameId = null
+    void this.ready.then(() => {
+      if (!this.initialised) return
+      this.maskLayer?.destroy()
+      this.maskLayer = null
+      this.gaps.clear()
+      this.hoverSlot.clear()
+      this.selectedSlot.clear()
+      this.app.destroy({ removeView: true }, { children: true })
+    })
   }
+
+  // ── frames ────────────────────────────────────────────────────────────────────────────────────
+
+  private requestFrame(): void {
+    if (this.frameId !== null || this.destroyed) return
+    this.frameId = requestAnimationFrame(this.frame)
+  }
+
+  private nextFrame(): Promise<void> {
+    this.renderNeeded = true
+    this.requestFrame()
+    return new Promise((resolve) => requestAnimationFrame(() => resolve()))
+  }
+
+  private frame = (): void => {
+    this.frameId = null
+    if (this.destroyed || !this.initialised) return
+    if (this.cursorChanged) {
+      this.cursorChanged = false
+      this.onChange(this.getState())
+    }
+    if (this.hoverPending) {
+      const { point } = this.hoverPending
+      this.hoverPending = null
+      this.onHover?.(point) // may call setHovered: painted below, in this frame
+    }
+    if (this.gapsDirty && this.image) {
+      this.gapsDirty = false
+      this.gaps.set(this.gapBitmaps ? paintGaps(this.gapBitmaps, this.image) : null, this.scaleMode())
+      this.renderNeeded = true
+    }
+    this.paintMasks()
+    this.paintHighlights()
+    if (this.screenSpaceDirty) {
+      this.screenSpaceDirty = false
+      this.markers.redraw(this.camera)
+      this.inspection.redraw(this.camera, this.screenRect())
+      this.renderNeeded = true
+    }
+    if (this.renderNeeded) {
+      this.renderNeeded = false
+      this.app.render()
+    }
+  }
+
+  /** Paints (and uploads) what changed in the mask overlay since the last frame. */
+  private paintMasks(): void {
+    const layer = this.maskLayer
+    if (!layer || !this.image) return // masks are painted once their image is on screen
+    if (!this.fullPaint && this.dirtyRects.length === 0 && !this.opacityDirty) return
+    const started = performance.now()
+    if (this.opacityDirty) {
+      this.opacityDirty = false
+      layer.setOpacity(this.overlayAlpha, !this.fullPaint) // before a repaint, which then blends at the new opacity
+    }
+    const bounds = { x: 0, y: 0, width: layer.size.width, height: layer.size.height }
+    const rects = this.fullPaint ? [] : mergeRects(this.dirtyRects, bounds)
+    const whole = this.fullPaint || totalArea(rects) > FULL_REPAINT_FRACTION * bounds.width * bounds.height
+    if (whole) layer.paintAll(this.stack.items)
+    else if (rects.length > 0) layer.paintRects(rects, this.stack.items)
+    this.fullPaint = false
+    this.dirtyRects = []
+    this.paints++
+    this.host.dataset.paintCount = String(this.paints)
+    // For benchmarks and tests: what the last paint cost (composite, blend, upload) and what it was.
+    this.host.dataset.paintMs = (performance.now() - started).toFixed(2)
+    this.host.dataset.paintKind = whole ? 'full' : rects.length > 0 ? 'partial' : 'opacity'
+    this.renderNeeded = true
+  }
+
+  /** Repaints the hover and selection sprites when the masks, the ids or the zoom band changed. */
+  private paintHighlights(): void {
+    const image = this.image
+    if (!image) return
+    const selectedBand = bandWidthForScale(this.camera.scale, SELECTED_BAND_PX)
+    const hoveredBand = bandWidthForScale(this.camera.scale, HOVERED_BAND_PX)
+    const key = `${this.selectedId}:${this.hoveredId}:${selectedBand}:${hoveredBand}`
+    if (key === this.highlightKey) return
+    this.highlightKey = key
+    const selected = this.selectedId === null ? undefined : this.stack.get(this.selectedId)
+    const hovered = this.hoveredId === null || this.hoveredId === this.selectedId ? undefined : this.stack.get(this.hoveredId)
+    const scaleMode = this.scaleMode()
+    this.selectedSlot.set(selected ? paintHighlight(selected.bitmap, image, selectedStyle(selectedBand)) : null, scaleMode)
+    this.hoverSlot.set(hovered ? paintHighlight(hovered.bitmap, image, hoveredStyle(hoveredBand)) : null, scaleMode)
+    this.renderNeeded = true
+  }
+
+  // ── camera and input ──────────────────────────────────────────────────────────────────────────
 
   private viewSize(): Size {
     return { width: this.host.clientWidth, height: this.host.clientHeight }
+  }
+
+  private screenRect(): { x: number; y: number; width: number; height: number } {
+    return { x: 0, y: 0, ...this.viewSize() }
+  }
+
+  /** Magnified, people inspect single pixels: show them as squares, not blurred. */
+  private scaleMode(): SCALE_MODE {
+    return this.camera.scale >= 2 ? 'nearest' : 'linear'
   }
 
   private setCamera(camera: Camera): void {
     this.camera = camera
     this.world.scale.set(camera.scale)
     this.world.position.set(camera.offsetX, camera.offsetY)
-    this.markers.redraw(camera)
-    // Magnified, people inspect single pixels: show them as squares, not blurred.
-    const scaleMode = camera.scale >= 2 ? 'nearest' : 'linear'
-    for (const sprite of [this.sprite, this.overlay?.sprite]) {
+    const scaleMode = this.scaleMode()
+    for (const sprite of [this.maskLayer?.sprite, this.gaps.current, this.hoverSlot.current, this.selectedSlot.current]) {
       if (sprite && sprite.texture.source.scaleMode !== scaleMode) sprite.texture.source.scaleMode = scaleMode
     }
+    this.screenSpaceDirty = true
+    this.renderNeeded = true
+    this.requestFrame()
     this.onChange(this.getState())
   }
 
@@ -166,20 +434,27 @@ export class ImageViewer {
     return { x: event.clientX - rect.left, y: event.clientY - rect.top }
   }
 
-  private updateCursor(event: PointerEvent | WheelEvent): void {
+  /** Updates the cursor readout; returns the exact image point under the pointer, or null off the image. */
+  private updateCursor(event: PointerEvent | WheelEvent): { x: number; y: number } | null {
     const point = this.local(event)
     const image = screenToImage(this.camera, point.x, point.y)
     const size = this.image
-    this.cursor =
-      size && image.x >= 0 && image.y >= 0 && image.x < size.width && image.y < size.height
-        ? { x: Math.floor(image.x), y: Math.floor(image.y) }
-        : null
+    const on = size !== null && image.x >= 0 && image.y >= 0 && image.x < size.width && image.y < size.height
+    this.cursor = on ? { x: Math.floor(image.x), y: Math.floor(image.y) } : null
+    return on ? image : null
+  }
+
+  private queueHover(point: { x: number; y: number } | null): void {
+    this.hoverPending = { point }
+    this.requestFrame()
   }
 
   private onWheel = (event: WheelEvent): void => {
     event.preventDefault()
     const point = this.local(event)
     this.setCamera(zoomAt(this.camera, point.x, point.y, wheelZoomFactor(event.deltaMode === 1 ? event.deltaY * 16 : event.deltaY)))
+    this.queueHover(this.updateCursor(event))
+    this.cursorChanged = true
   }
 
   private onPointerDown = (event: PointerEvent): void => {
@@ -209,28 +484,38 @@ export class ImageViewer {
       this.setCamera(panBy(this.camera, dx, dy))
       return
     }
-    this.updateCursor(event)
-    this.onChange(this.getState())
+    const point = this.updateCursor(event)
+    this.cursorChanged = true
+    this.queueHover(point)
   }
 
   private onPointerUp = (event: PointerEvent): void => {
     if (this.drag?.pointerId === event.pointerId) {
       const drag = this.drag
       this.drag = null
+      const point = this.updateCursor(event)
       if (!drag.moved && (drag.button === 0 || drag.button === 2)) {
-        this.updateCursor(event)
         // Exact (sub-pixel) image coordinates, as SAM takes them; the cursor readout is floored.
-        const point = this.local(event)
-        const exact = screenToImage(this.camera, point.x, point.y)
-        if (this.cursor) this.onImageClick?.({ x: exact.x, y: exact.y, negative: drag.button === 2 || drag.alt })
+        if (point) this.onImageClick?.({ x: point.x, y: point.y, negative: drag.button === 2 || drag.alt })
       }
       this.app.canvas.releasePointerCapture(event.pointerId)
       this.app.canvas.classList.remove('panning')
+      this.queueHover(point)
     }
   }
 
   private onPointerLeave = (): void => {
+    if (this.drag) return // captured: the pan goes on outside the canvas
     this.cursor = null
     this.onChange(this.getState())
+    this.queueHover(null)
   }
+}
+
+function selectedStyle(width: number): HighlightStyle {
+  return { band: { rgb: [255, 255, 255], alpha: 1, width }, halo: { rgb: [0, 0, 0], alpha: 0.6, width } }
+}
+
+function hoveredStyle(width: number): HighlightStyle {
+  return { band: { rgb: [255, 255, 255], alpha: 0.7, width }, tint: { rgb: [255, 255, 255], alpha: 0.1 } }
 }

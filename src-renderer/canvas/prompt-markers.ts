@@ -14,6 +14,24 @@ export interface MarkerPoint {
 /** Marker radius in CSS pixels. */
 const RADIUS = 7
 
+/** Draws one marker centred on the screen point (x, y). */
+export function drawMarker(g: Graphics, x: number, y: number, label: MarkerPoint['label'], radius = RADIUS): void {
+  const arm = radius / 2
+  if (label === 'positive') {
+    g.circle(x, y, radius).fill({ color: 0x2bd47d }).stroke({ color: 0x0b1f14, width: 2 })
+    g.moveTo(x - arm, y)
+      .lineTo(x + arm, y)
+      .moveTo(x, y - arm)
+      .lineTo(x, y + arm)
+      .stroke({ color: 0x0b1f14, width: 2 })
+  } else {
+    g.circle(x, y, radius).fill({ color: 0x1a0b0b, alpha: 0.6 }).stroke({ color: 0xff6b6b, width: 2.5 })
+    g.moveTo(x - arm, y)
+      .lineTo(x + arm, y)
+      .stroke({ color: 0xff6b6b, width: 2 })
+  }
+}
+
 export class PromptMarkers {
   readonly container = new Container()
   private readonly graphics = new Graphics()
@@ -33,19 +51,7 @@ export class PromptMarkers {
     g.clear()
     for (const point of this.points) {
       const { x, y } = imageToScreen(camera, point.x, point.y)
-      if (point.label === 'positive') {
-        g.circle(x, y, RADIUS).fill({ color: 0x2bd47d }).stroke({ color: 0x0b1f14, width: 2 })
-        g.moveTo(x - 3.5, y)
-          .lineTo(x + 3.5, y)
-          .moveTo(x, y - 3.5)
-          .lineTo(x, y + 3.5)
-          .stroke({ color: 0x0b1f14, width: 2 })
-      } else {
-        g.circle(x, y, RADIUS).fill({ color: 0x1a0b0b, alpha: 0.6 }).stroke({ color: 0xff6b6b, width: 2.5 })
-        g.moveTo(x - 3.5, y)
-          .lineTo(x + 3.5, y)
-          .stroke({ color: 0xff6b6b, width: 2 })
-      }
+      drawMarker(g, x, y, point.label)
     }
   }
 }

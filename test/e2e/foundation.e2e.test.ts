@@ -119,6 +119,9 @@ describe('a project from a folder', () => {
     await page.keyboard.press('ArrowLeft')
     await expect.poll(() => page.getByTestId('image-title').innerText()).toBe('img-000.jpg')
     await page.getByTestId('status-done').click()
+    // No masks yet: the whole image is uncovered, so "done" asks for a reason (the coverage gate).
+    await page.getByTestId('done-reason').fill('Nothing to annotate in this picture')
+    await page.getByTestId('confirm-done').click()
     await expect.poll(async () => (await app.backend.call('images:list', { offset: 0, limit: 1 })).items[0]?.status).toBe('done')
   })
 
