@@ -153,6 +153,6 @@ describe('a project from a folder', () => {
     expect(movedB).toMatchObject({ id: b.id, relPath: 'img-002-renamed.jpg', missing: false })
     await expect.poll(() => page.locator('[data-testid=grid-cell] img[alt="img-002-renamed.jpg"]').count()).toBe(1)
     await screenshot(page, '05-grid-after-rescan')
-    expect(pageErrors).toEqual([])
+    expect(pageErrors, pageErrors.join('\n')).toEqual([])
   })
 })
