@@ -63,7 +63,7 @@ describe('reviewing a demo image', () => {
     // Proposals arrive while the image is open, so the current mask may be one that came first:
     // choosing the order starts the queue again from its head.
     await page.getByTestId('queue-order').selectOption('iou')
-    await page.getByTestId('image-canvas').click({ position: { x: 5, y: 5 } }) // focus back on the canvas, not the select
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur()) // keys go to the workspace again
     const first = await inspected()
     expect(await stateOf(first)).toBe('proposed')
     // The queue starts at the lowest predicted IoU.
