@@ -2,9 +2,18 @@ import { createCoreTables } from './0001-create-core-tables'
 import { addModelSettings } from './0002-add-model-settings'
 import { addProposalRuns } from './0003-add-proposal-runs'
 import { addReviewHistory } from './0004-add-review-history'
+import { addAudits } from './0005-add-audits'
+import { addEffortAndSkippedObjects } from './0006-add-effort-and-skipped-objects'
 import type { Migration } from './migration'
 
 /** Every migration in order; `version` must equal its position + 1. */
-export const MIGRATIONS: readonly Migration[] = [createCoreTables, addModelSettings, addProposalRuns, addReviewHistory]
+export const MIGRATIONS: readonly Migration[] = [
+  createCoreTables,
+  addModelSettings,
+  addProposalRuns,
+  addReviewHistory,
+  addAudits,
+  addEffortAndSkippedObjects,
+]
 
 export type { Migration } from './migration'
