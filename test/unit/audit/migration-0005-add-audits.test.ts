@@ -47,7 +47,7 @@ function recomputedImageTallies(db: ProjectDb): unknown[] {
 function storedImageTallies(db: ProjectDb): unknown[] {
   return db
     .prepare(
-      'SELECT image_id, final_auto, final_manual, final_imported FROM image_tallies WHERE final_auto + final_manual + final_imported > 0 ORDER BY image_id',
+      'SELECT image_id, final_auto, final_manual, final_imported FROM image_tallies WHERE final_auto <> 0 OR final_manual <> 0 OR final_imported <> 0 ORDER BY image_id',
     )
     .all()
 }
@@ -107,6 +107,7 @@ describe('migration 0005: audits and metric tallies', () => {
           // Deleting an image (cascade) takes its masks out of the tallies too.
           db.prepare('DELETE FROM images WHERE id = 1').run()
           expect(storedTallies(db)).toEqual(recomputedTallies(db))
+          expect(storedImageTallies(db)).toEqual(recomputedImageTallies(db))
           expect(db.prepare('SELECT count(*) FROM image_models WHERE image_id = 1').pluck().get()).toBe(0)
         } finally {
           db.close()

@@ -64,17 +64,17 @@ function imageDone(ref: 'NEW' | 'OLD'): string {
 function imageTallyUpsert(ref: 'NEW' | 'OLD', sign: 1 | -1): string {
   return `INSERT INTO image_tallies (image_id, final_auto, final_manual, final_imported)
     SELECT ${ref}.image_id, ${sign} * (${ref}.source = 'auto'), ${sign} * (${ref}.source = 'manual'), ${sign} * (${ref}.source = 'imported')
-    WHERE ${ref}.state IN ('accepted', 'auto_accepted')
+    WHERE ${ref}.state IN ('accepted', 'auto_accepted') AND EXISTS (SELECT 1 FROM images WHERE id = ${ref}.image_id)
     ON CONFLICT (image_id) DO UPDATE SET final_auto = final_auto + excluded.final_auto,
       final_manual = final_manual + excluded.final_manual, final_imported = final_imported + excluded.final_imported;`
 }
 
-/** Moves every mask of image NEW.id between the done and not-done tallies (sign -1 for the old side). */
-function moveImageTallies(sign: 1 | -1, done: string): string {
+/** Moves every mask of image `ref`.id between the done and not-done tallies (sign -1 for the old side). */
+function moveImageTallies(ref: 'NEW' | 'OLD', sign: 1 | -1, done: string): string {
   return `INSERT INTO mask_tallies (model_key, source, state, image_done, iou_bin, stability_bin, n, iou_sum, seconds_sum, seconds_n)
     SELECT ifnull(model_id, 0) AS mk, source, state, ${done}, ${bin('predicted_iou')} AS ib, ${bin('stability_score')} AS sb,
       ${sign} * count(*), ${sign} * total(predicted_iou), ${sign} * total(seconds_spent), ${sign} * count(seconds_spent)
-    FROM masks WHERE image_id = NEW.id GROUP BY mk, source, state, ib, sb
+    FROM masks WHERE image_id = ${ref}.id GROUP BY mk, source, state, ib, sb
     ON CONFLICT (model_key, source, state, image_done, iou_bin, stability_bin) DO UPDATE SET
       n = n + excluded.n, iou_sum = iou_sum + excluded.iou_sum,
       seconds_sum = seconds_sum + excluded.seconds_sum, seconds_n = seconds_n + excluded.seconds_n;`
@@ -224,8 +224,14 @@ export const addAudits: Migration = {
       END;
       CREATE TRIGGER metrics_image_done AFTER UPDATE OF status ON images
         WHEN (OLD.status = 'done') <> (NEW.status = 'done') BEGIN
-        ${moveImageTallies(-1, "(OLD.status = 'done')")}
-        ${moveImageTallies(1, "(NEW.status = 'done')")}
+        ${moveImageTallies('NEW', -1, "(OLD.status = 'done')")}
+        ${moveImageTallies('NEW', 1, "(NEW.status = 'done')")}
+      END;
+      -- Its masks are deleted by the cascade after the image row is gone, when their image no longer
+      -- reads as done: move them to the not-done side first, so the delete trigger takes them from there.
+      CREATE TRIGGER metrics_image_before_delete BEFORE DELETE ON images WHEN OLD.status = 'done' BEGIN
+        ${moveImageTallies('OLD', -1, '1')}
+        ${moveImageTallies('OLD', 1, '0')}
       END;
       CREATE TRIGGER metrics_image_delete AFTER DELETE ON images BEGIN
         DELETE FROM image_tallies WHERE image_id = OLD.id;
