@@ -4,6 +4,7 @@
  * before the backend core sees it.
  */
 import { z } from 'zod'
+import { auditRequests } from './audit'
 import {
   AppInfo,
   CompressedRle,
@@ -305,3 +306,4 @@ export type RequestOutput<C extends RequestChannel> = z.infer<(typeof requestSch
 export function isRequestChannel(name: unknown): name is RequestChannel {
   return typeof name === 'string' && Object.hasOwn(requestSchemas, name)
 }
+  ...auditRequests,

@@ -18,6 +18,7 @@ import { extractBundleImages, importBundle } from '../exchange'
 import { ProjectSession } from '../project/project-session'
 import { ReviewStore, toMaskSummary, type ReviewResult } from '../review'
 import { SegmentationService, type WorkerFactory } from '../segmentation/worker/segmentation-service'
+import { AuditController, auditHandlers } from './audit-controller'
 import { RecentProjects } from './recent-projects'
 import { ExchangeController } from './exchange-controller'
 import { ProposalController } from './proposal-controller'
@@ -50,6 +51,7 @@ export class Backend {
   private segmenter: SegmenterController | null = null
   private proposals: ProposalController | null = null
   private review: ReviewStore | null = null
+  private auditController: AuditController | null = null
   private readonly service: SegmentationService
   private readonly listeners = new Set<(event: AnyTesseraEvent) => void>()
   private readonly recent: RecentProjects
@@ -148,6 +150,13 @@ export class Backend {
   private requireSegmenter(): SegmenterController {
     this.requireSession()
     return this.segmenter as SegmenterController
+  }
+
+  /** The open project's audit controller, made on first use. */
+  private audits(): AuditController {
+    const session = this.requireSession()
+    if (this.auditController?.session !== session) this.auditController = new AuditController(session, this.actor)
+    return this.auditController
   }
 
   private requireReview(): ReviewStore {
@@ -430,4 +439,5 @@ export class Backend {
 /** A short display name for a folder (its last path segment). */
 export function folderDisplayName(path: string): string {
   return basename(path) || path
+      ...auditHandlers(() => this.audits(), (path) => resolve(path)),
 }
