@@ -296,6 +296,18 @@ export const MaskSummary = z.object({
   /** Who made the mask, and when it last changed (ISO). */
   actor: z.string(),
   updatedAt: z.string(),
+  /** What making it by hand cost; null for masks nobody made by hand (proposals, plain imports). */
+  effort: z
+    .object({
+      seconds: z.number().nullable(),
+      clicks: z.number().int().nullable(),
+      /** Pixels changed with brush or eraser after the model. */
+      edited: z.boolean(),
+      /** The mask it was made from (a proposal edited or replaced) and the IoU between the two. */
+      originMaskId: z.number().int().nullable(),
+      originIou: z.number().nullable(),
+    })
+    .nullable(),
 })
 export type MaskSummary = z.infer<typeof MaskSummary>
 
@@ -313,8 +325,51 @@ export const ReviewSettings = z.object({
   minGapArea: z.number().int().min(1).max(1_000_000),
   /** Two masks overlapping with IoU above this are flagged as possible duplicates. */
   overlapIou: z.number().gt(0).max(1),
+  /**
+   * The 30-second rule: after this many seconds on one object (first prompt → commit) the tool offers
+   * to skip it, leaving a marker for a later stage.
+   */
+  objectTimeLimitSeconds: z.number().min(1).max(3600).default(30),
 })
 export type ReviewSettings = z.infer<typeof ReviewSettings>
+
+/** An object left for later under the 30-second rule: where it is, and the prompt and effort so far. */
+export const SkippedObject = z.object({
+  id: z.number().int(),
+  imageId: z.number().int(),
+  /** Annotation pixels. */
+  x: z.number(),
+  y: z.number(),
+  prompt: z.object({ points: z.array(PromptPoint), box: PromptBox.nullable() }),
+  seconds: z.number(),
+  clicks: z.number().int(),
+  actor: z.string(),
+  createdAt: z.string(),
+  state: z.enum(['open', 'resolved', 'dismissed']),
+  resolvedByMask: z.number().int().nullable(),
+})
+export type SkippedObject = z.infer<typeof SkippedObject>
+
+/** Effort of committed manual masks: totals, the median seconds per mask and the mean clicks per mask. */
+export const EffortTotals = z.object({
+  masks: z.number().int(),
+  seconds: z.number(),
+  clicks: z.number().int(),
+  medianSecondsPerMask: z.number().nullable(),
+  meanClicksPerMask: z.number().nullable(),
+  /** Masks made from a proposal (edited or replaced), and their mean IoU with it. */
+  fromProposals: z.number().int(),
+  meanProposalIou: z.number().nullable(),
+  skippedObjects: z.number().int(),
+})
+export type EffortTotals = z.infer<typeof EffortTotals>
+
+export const EffortSummary = z.object({
+  /** The image asked about, or the whole project. */
+  total: EffortTotals,
+  people: z.array(EffortTotals.extend({ actor: z.string() })),
+})
+export type EffortSummary = z.infer<typeof EffortSummary>
 
 /** The per-image undo/redo stack as the workspace shows it. */
 export const HistoryState = z.object({

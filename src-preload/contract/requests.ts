@@ -9,6 +9,8 @@ import {
   AppInfo,
   CompressedRle,
   DirectoryListing,
+  EffortSummary,
+  SkippedObject,
   EmbeddingStatus,
   ExportFilterInput,
   ImagePage,
@@ -227,10 +229,35 @@ export const requestSchemas = {
         edited: z.boolean(),
         replaces: z.number().int().positive().optional(),
         effort: z.object({ seconds: z.number().min(0).max(86_400), clicks: z.number().int().min(0).max(100_000) }).strict(),
+        /** The skipped-object marker this mask segments at last (it becomes resolved). */
+        resolvesSkipped: z.number().int().positive().optional(),
       })
       .strict(),
     output: ReviewChange,
   },
+  /** The 30-second rule: leaves an object that took too long as a marker for a later stage. */
+  'objects:skip': {
+    input: z
+      .object({
+        imageId: ImageId,
+        /** Where the object is, annotation pixels. */
+        x: z.number().finite(),
+        y: z.number().finite(),
+        prompt: z.object({ points: z.array(PromptPoint).max(MAX_PROMPT_POINTS), box: PromptBox.nullable() }).strict(),
+        seconds: z.number().min(0).max(86_400),
+        clicks: z.number().int().min(0).max(100_000),
+      })
+      .strict(),
+    output: SkippedObject,
+  },
+  /** An image's skipped objects (every state), or the project's open ones. */
+  'objects:list': { input: z.object({ imageId: ImageId.optional() }).strict(), output: z.array(SkippedObject) },
+  'objects:setState': {
+    input: z.object({ id: z.number().int().positive(), state: z.enum(['open', 'dismissed']) }).strict(),
+    output: SkippedObject,
+  },
+  /** Seconds and clicks of the masks people made: for one image or the project, and per person. */
+  'effort:summary': { input: z.object({ imageId: ImageId.optional() }).strict(), output: EffortSummary },
   'history:state': { input: z.object({ imageId: ImageId }).strict(), output: HistoryState },
   /** Undoes the image's latest action (decisions, overlap resolutions, merges); persisted at once. */
   'history:undo': { input: z.object({ imageId: ImageId }).strict(), output: ReviewChange },
@@ -297,6 +324,7 @@ export const requestSchemas = {
 
   'jobs:list': { input: NoInput, output: z.array(JobInfo) },
   'jobs:cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: JobInfo },
+  ...auditRequests,
 } as const
 
 export type RequestChannel = keyof typeof requestSchemas
@@ -306,4 +334,3 @@ export type RequestOutput<C extends RequestChannel> = z.infer<(typeof requestSch
 export function isRequestChannel(name: unknown): name is RequestChannel {
   return typeof name === 'string' && Object.hasOwn(requestSchemas, name)
 }
-  ...auditRequests,

@@ -32,8 +32,9 @@ import { paintGaps, paintHighlight, type HighlightStyle, type OverlayItem, type 
 import { MaskLayer } from './mask-layer'
 import { MaskStack, mergeRects, totalArea } from './mask-stack'
 import { PatchSlot } from './patch-sprite'
-import { PromptMarkers, type MarkerPoint } from './prompt-markers'
+import { PromptMarkers, type MarkerBox, type MarkerPoint } from './prompt-markers'
 import { bandWidthForScale } from './screen-shapes'
+import type { ToolPointer } from '../tools/tool-state'
 
 export type { MaskStyle, OverlayItem } from './mask-compositor'
 export type { MarkerPoint } from './prompt-markers'
@@ -56,6 +57,12 @@ export interface ImageClick {
   /** Alt-click or right-click: a negative prompt. */
   negative: boolean
 }
+
+/**
+ * Who gets a drag: 'pan' (the select tool: drag pans, a click picks) or 'tool' (prompt, brush: the
+ * primary and secondary buttons go to the tool; the middle button, or Space held, pans).
+ */
+export type PointerMode = 'pan' | 'tool'
 
 export interface ViewerState {
   camera: Camera
@@ -104,8 +111,15 @@ export class ImageViewer {
   private readonly markers = new PromptMarkers()
   private readonly inspection = new InspectionMarkers()
 
-  /** Called for clicks on the image (not drags). */
+  /** Called for clicks on the image (not drags), in 'pan' pointer mode. */
   onImageClick: ((click: ImageClick) => void) | null = null
+  /** Pointer input for the active tool, in 'tool' pointer mode. */
+  onToolPointer: ((kind: 'down' | 'move' | 'up' | 'leave' | 'cancel', pointer: ToolPointer | null) => void) | null = null
+  /** Shift+wheel in 'tool' mode: whole notches, positive = up/away (grow the brush). */
+  onToolWheel: ((notches: number) => void) | null = null
+  private pointerMode: PointerMode = 'pan'
+  private toolPointerId: number | null = null
+  private spaceHeld = false
   /** The image point under the pointer (continuous image pixels), null off the image; at most once per frame, not while panning. */
   onHover: ((point: { x: number; y: number } | null) => void) | null = null
 
@@ -154,6 +168,9 @@ export class ImageViewer {
     canvas.addEventListener('pointermove', this.onPointerMove)
     canvas.addEventListener('pointerup', this.onPointerUp)
     canvas.addEventListener('pointerleave', this.onPointerLeave)
+    canvas.addEventListener('lostpointercapture', this.onLostCapture)
+    window.addEventListener('keydown', this.onKey)
+    window.addEventListener('keyup', this.onKey)
     // Pixi's resizeTo follows window resizes only; the host also changes size when rails collapse.
     this.resizeObserver = new ResizeObserver(() => {
       if (this.destroyed) return
@@ -255,11 +272,33 @@ export class ImageViewer {
     this.requestFrame()
   }
 
-  /** The prompt being built. */
-  showPrompt(points: readonly MarkerPoint[]): void {
-    this.markers.set(points, this.camera)
+  /** The prompt being built: its points and box, and the box being dragged (dashed), in image pixels. */
+  showPrompt(points: readonly MarkerPoint[], box: MarkerBox | null = null, draftBox: MarkerBox | null = null): void {
+    this.markers.set(points, this.camera, box, draftBox)
     this.renderNeeded = true
     this.requestFrame()
+  }
+
+  /** Markers of skipped objects (image pixels); empty hides them. */
+  showSkipped(points: readonly { x: number; y: number }[]): void {
+    this.markers.setSkipped(points, this.camera)
+    this.renderNeeded = true
+    this.requestFrame()
+  }
+
+  /** The brush's size cursor: a circle of `radius` image pixels around an image point; null hides it. */
+  showBrushCursor(point: { x: number; y: number } | null, radius: number, mode: 'paint' | 'erase'): void {
+    this.markers.setBrush(point ? { ...point, radius, mode } : null, this.camera)
+    this.renderNeeded = true
+    this.requestFrame()
+  }
+
+  setPointerMode(mode: PointerMode): void {
+    if (mode === this.pointerMode) return
+    if (this.toolPointerId !== null) this.onToolPointer?.('cancel', null)
+    this.toolPointerId = null
+    this.pointerMode = mode
+    this.app.canvas?.classList.toggle('tool-mode', mode === 'tool')
   }
 
   /** The prompt that made the selected mask; null hides it. */
@@ -301,6 +340,8 @@ export class ImageViewer {
   destroy(): void {
     this.destroyed = true
     this.resizeObserver?.disconnect()
+    window.removeEventListener('keydown', this.onKey)
+    window.removeEventListener('keyup', this.onKey)
     if (this.frameId !== null) cancelAnimationFrame(this.frameId)
     this.frameId = null
     void this.ready.then(() => {
@@ -355,6 +396,8 @@ export class ImageViewer {
     if (this.renderNeeded) {
       this.renderNeeded = false
       this.app.render()
+      // For benchmarks: when the last frame was drawn (performance.now(), ms).
+      this.host.dataset.renderedAt = performance.now().toFixed(2)
     }
   }
 
@@ -451,13 +494,44 @@ export class ImageViewer {
 
   private onWheel = (event: WheelEvent): void => {
     event.preventDefault()
+    if (this.pointerMode === 'tool' && event.shiftKey && this.onToolWheel) {
+      // Shift turns a vertical wheel into deltaX on some platforms.
+      const delta = event.deltaY !== 0 ? event.deltaY : event.deltaX
+      if (delta !== 0) this.onToolWheel(delta < 0 ? 1 : -1)
+      return
+    }
     const point = this.local(event)
     this.setCamera(zoomAt(this.camera, point.x, point.y, wheelZoomFactor(event.deltaMode === 1 ? event.deltaY * 16 : event.deltaY)))
     this.queueHover(this.updateCursor(event))
     this.cursorChanged = true
   }
 
+  /** The pointer as a tool sees it; updates the cursor readout. */
+  private toolPointer(event: PointerEvent): ToolPointer {
+    const onImage = this.updateCursor(event) !== null
+    const screen = this.local(event)
+    const image = screenToImage(this.camera, screen.x, screen.y)
+    return { x: image.x, y: image.y, screenX: screen.x, screenY: screen.y, button: event.button, alt: event.altKey, onImage }
+  }
+
+  private onKey = (event: KeyboardEvent): void => {
+    if (event.key === ' ') this.spaceHeld = event.type === 'keydown'
+  }
+
+  private onLostCapture = (event: PointerEvent): void => {
+    if (this.toolPointerId !== event.pointerId) return
+    this.toolPointerId = null
+    this.onToolPointer?.('cancel', null)
+  }
+
   private onPointerDown = (event: PointerEvent): void => {
+    if (this.pointerMode === 'tool' && event.button !== 1 && !this.spaceHeld) {
+      if (this.toolPointerId !== null) return // one pointer at a time
+      this.toolPointerId = event.pointerId
+      this.app.canvas.setPointerCapture(event.pointerId)
+      this.onToolPointer?.('down', this.toolPointer(event))
+      return
+    }
     this.drag = {
       x: event.clientX,
       y: event.clientY,
@@ -472,6 +546,12 @@ export class ImageViewer {
   }
 
   private onPointerMove = (event: PointerEvent): void => {
+    if (this.pointerMode === 'tool' && !this.drag) {
+      this.onToolPointer?.('move', this.toolPointer(event))
+      this.cursorChanged = true
+      this.requestFrame()
+      return
+    }
     if (this.drag && this.drag.pointerId === event.pointerId) {
       if (!this.drag.moved && Math.hypot(event.clientX - this.drag.startX, event.clientY - this.drag.startY) < CLICK_SLOP) return
       if (!this.drag.moved) this.app.canvas.classList.add('panning')
@@ -490,6 +570,12 @@ export class ImageViewer {
   }
 
   private onPointerUp = (event: PointerEvent): void => {
+    if (this.toolPointerId === event.pointerId) {
+      this.toolPointerId = null
+      this.onToolPointer?.('up', this.toolPointer(event))
+      this.app.canvas.releasePointerCapture(event.pointerId)
+      return
+    }
     if (this.drag?.pointerId === event.pointerId) {
       const drag = this.drag
       this.drag = null
@@ -505,7 +591,8 @@ export class ImageViewer {
   }
 
   private onPointerLeave = (): void => {
-    if (this.drag) return // captured: the pan goes on outside the canvas
+    if (this.drag || this.toolPointerId !== null) return // captured: the drag goes on outside the canvas
+    if (this.pointerMode === 'tool') this.onToolPointer?.('leave', null)
     this.cursor = null
     this.onChange(this.getState())
     this.queueHover(null)

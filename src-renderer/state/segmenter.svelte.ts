@@ -1,15 +1,35 @@
 /**
- * Interactive segmentation as the image view uses it: the segmenter's status, the prompt being built
- * on the current image, and the candidates the model returned for it.
+ * Interactive segmentation as the workspace uses it: the segmenter's status, and the object being
+ * made or edited on the current image (an ObjectDraft: prompt, the model's candidates, brush and
+ * eraser strokes, with undo/redo), plus the hover preview before the first prompt and the effort
+ * (time from the first prompt, clicks and strokes) that goes with the object when it is committed.
  */
-import type { MaskCandidate, PromptPoint, SegmenterStatus } from '../../src-preload/contract/dto'
+import type { MaskSummary, PromptBox, PromptPoint, SegmenterStatus, SkippedObject } from '../../src-preload/contract/dto'
 import type { AnyTesseraEvent } from '../../src-preload/contract/events'
 import { call, transport } from '../lib/api'
-import { decodeMask, decompressRle } from '../../src-main/core/masks'
+import { compressRle, decodeMask, decompressRle, encodeMask, paintStrokeSegment, unionRect } from '../../src-main/core/masks'
+import type { BrushStroke, CompressedRle, PixelRect } from '../../src-main/core/masks'
+import {
+  EMPTY_DRAFT,
+  ObjectDraft,
+  draftPixels,
+  isEmptyDraft,
+  shownCandidate,
+  type DraftCandidate,
+  type DraftSnapshot,
+} from '../tools/object-draft'
 
-export interface DecodedCandidate extends MaskCandidate {
-  /** Row-major annotation-size pixels, 1 = inside. Kept out of deep reactivity (large). */
-  pixels: Uint8Array
+/** Hover previews: wait this long after the pointer stops before asking (ms), and keep one request in flight. */
+const PREVIEW_DELAY_MS = 60
+
+export interface DraftCommit {
+  rle: CompressedRle
+  prompt: { points: PromptPoint[]; box: PromptBox | null; refinements: number }
+  candidate: { token: number; predictedIou: number; stabilityScore: number } | null
+  edited: boolean
+  replaces?: number
+  resolvesSkipped?: number
+  effort: { seconds: number; clicks: number }
 }
 
 class SegmenterState {
@@ -17,23 +37,76 @@ class SegmenterState {
   /** Embedding state per image id, from events. */
   embeddings = $state<Record<number, 'missing' | 'encoding' | 'ready' | 'failed'>>({})
   imageId = $state<number | null>(null)
-  points = $state<PromptPoint[]>([])
-  candidates = $state.raw<DecodedCandidate[]>([])
-  shown = $state(0)
+  /** Annotation size of the image (the draft's pixel buffer has this size). */
+  size: { width: number; height: number } | null = null
+  /** The draft's current step (replaced whole on every change). */
+  snapshot = $state.raw<DraftSnapshot>(EMPTY_DRAFT)
+  canUndo = $state(false)
+  canRedo = $state(false)
   busy = $state(false)
   error = $state<string | null>(null)
   /** Round trip of the last prediction as the renderer saw it, in ms. */
   lastRoundTripMs = $state<number | null>(null)
-  /** The mask this prompt would replace (its other candidates are being looked at), if any. */
+  /** The mask this object would replace (its candidates looked at again, or it is being edited), if any. */
   replaces = $state<number | null>(null)
-  /** Effort on the object being made: when its first prompt came (ms epoch), prompt clicks, refinements. */
-  startedAt: number | null = null
+  /** The skipped-object marker this object was reopened from, if any. */
+  resolvesSkipped = $state<number | null>(null)
+  /** When the object's first prompt or stroke came (ms epoch): the 30-second rule's clock. */
+  startedAt = $state<number | null>(null)
+  /** Mask under the cursor before the first prompt (outline only). */
+  preview = $state.raw<{ pixels: Uint8Array; area: number } | null>(null)
+  /** Bumped whenever `pixels` changes, with `dirty` saying where (null = everywhere). */
+  pixelsVersion = $state(0)
+  /** The draft's pixels: shown candidate with strokes applied (annotation size), or null when empty. Not reactive (large). */
+  pixels: Uint8Array | null = null
+  dirty: PixelRect | null = null
   clicks = 0
-  refinements = 0
+
+  private readonly draft = new ObjectDraft()
   private requestSeq = 0
+  private liveStroke: { stroke: BrushStroke; points: { x: number; y: number }[] } | null = null
+  private previewSeq = 0
+  private previewWanted: { x: number; y: number } | null = null
+  private previewInFlight = false
+  private previewTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor() {
     transport.subscribe((event) => this.onEvent(event))
+  }
+
+  get points(): readonly PromptPoint[] {
+    return this.snapshot.points
+  }
+
+  get candidates(): readonly DraftCandidate[] {
+    return this.snapshot.candidates
+  }
+
+  get shown(): number {
+    return this.snapshot.shown
+  }
+
+  get current(): DraftCandidate | null {
+    return shownCandidate(this.snapshot)
+  }
+
+  /** Whether there is an object in the making (a prompt, strokes, or a mask being edited). Reactive: reads `snapshot`. */
+  get active(): boolean {
+    return !isEmptyDraft(this.snapshot) || this.replaces !== null
+  }
+
+  get hasPrompt(): boolean {
+    return this.snapshot.points.length > 0 || this.snapshot.box !== null
+  }
+
+  get undoLabel(): string | null {
+    void this.snapshot // reactive through the snapshot
+    return this.draft.undoLabel
+  }
+
+  get redoLabel(): string | null {
+    void this.snapshot
+    return this.draft.redoLabel
   }
 
   async refreshStatus(): Promise<void> {
@@ -44,9 +117,10 @@ class SegmenterState {
     }
   }
 
-  /** Switches to an image: forgets the prompt, and asks for its embedding (and the next ones). */
-  async openImage(imageId: number): Promise<void> {
+  /** Switches to an image: forgets the object, and asks for its embedding (and the next ones). */
+  async openImage(imageId: number, size: { width: number; height: number }): Promise<void> {
     this.imageId = imageId
+    this.size = size
     this.clear()
     try {
       const state = await call('embeddings:prepare', { imageId })
@@ -59,70 +133,308 @@ class SegmenterState {
 
   clear(): void {
     this.requestSeq++ // an answer still in flight is for a prompt that no longer exists
+    this.draft.reset()
+    this.liveStroke = null
     this.busy = false
-    this.points = []
-    this.candidates = []
-    this.shown = 0
     this.error = null
     this.replaces = null
+    this.resolvesSkipped = null
     this.startedAt = null
     this.clicks = 0
-    this.refinements = 0
+    this.stopPreview()
+    this.sync()
   }
 
   /** Starts from an existing mask's prompt, to see the model's other candidates for it. */
-  reopen(points: PromptPoint[], replaces: number): Promise<void> {
+  reopen(mask: Pick<MaskSummary, 'id' | 'prompt'>): Promise<void> {
     this.clear()
-    this.points = points
-    this.replaces = replaces
+    this.replaces = mask.id
     this.startedAt = Date.now()
+    this.draft.reset({
+      ...EMPTY_DRAFT,
+      points: mask.prompt.points,
+      box: mask.prompt.box,
+      pending: true,
+      label: `Candidates of mask ${mask.id}`,
+    })
+    this.sync()
+    return this.predict(false)
+  }
+
+  /** Starts editing a stored mask with brush and eraser; committing replaces it. */
+  edit(mask: MaskSummary): void {
+    if (this.replaces === mask.id) return
+    this.clear()
+    this.replaces = mask.id
+    const pixels = decodeMask(decompressRle(mask.rle))
+    const candidate: DraftCandidate = {
+      handle: null,
+      token: -1,
+      predictedIou: mask.predictedIou ?? 0,
+      stabilityScore: mask.stabilityScore ?? 0,
+      area: mask.area,
+      pixels,
+    }
+    this.draft.reset({
+      ...EMPTY_DRAFT,
+      points: mask.prompt.points,
+      box: mask.prompt.box,
+      candidates: [candidate],
+      label: `Edit mask ${mask.id}`,
+    })
+    this.sync()
+  }
+
+  /** Reopens a skipped object: its prompt again, and committing resolves the marker. */
+  reopenSkipped(object: SkippedObject): Promise<void> {
+    this.clear()
+    this.resolvesSkipped = object.id
+    this.startedAt = Date.now()
+    if (object.prompt.points.length === 0 && object.prompt.box === null) return Promise.resolve()
+    this.draft.reset({ ...EMPTY_DRAFT, points: object.prompt.points, box: object.prompt.box, pending: true, label: 'Skipped object' })
+    this.sync()
     return this.predict(false)
   }
 
   addPoint(point: PromptPoint): Promise<void> {
-    this.startedAt ??= Date.now()
+    this.beginEffort()
     this.clicks++
-    this.points = [...this.points, point]
+    this.draft.push({ points: [...this.snapshot.points, point], pending: true, label: `Add ${point.label} point` })
+    this.sync()
     return this.predict(true)
   }
 
-  removeLastPoint(): Promise<void> {
-    this.points = this.points.slice(0, -1)
-    if (this.points.length === 0) {
-      this.clear()
-      return Promise.resolve()
-    }
-    return this.predict(false)
+  setBox(box: PromptBox): Promise<void> {
+    this.beginEffort()
+    this.clicks++
+    this.draft.push({ box, pending: true, label: this.snapshot.box ? 'Move the box' : 'Draw a box' })
+    this.sync()
+    return this.predict(true)
   }
 
-  /** Shows the next of the candidates (Tab). */
+  /** Backspace: the last point goes (or the box, when there are no points); an undoable step. */
+  removeLastPrompt(): Promise<void> {
+    const { points, box, candidates } = this.snapshot
+    if (points.length === 0 && box === null) return Promise.resolve()
+    const nextPoints = points.length > 0 ? points.slice(0, -1) : points
+    const nextBox = points.length > 0 ? box : null
+    const left = nextPoints.length > 0 || nextBox !== null
+    this.draft.push({
+      points: nextPoints,
+      box: nextBox,
+      candidates: left ? candidates : [],
+      pending: left,
+      label: 'Remove the last prompt',
+    })
+    this.sync()
+    return left ? this.predict(false) : Promise.resolve()
+  }
+
+  /** Shows another of the candidates (Tab): an undoable choice. */
   cycle(step = 1): void {
-    if (this.candidates.length > 0) this.shown = (this.shown + step + this.candidates.length) % this.candidates.length
+    const count = this.snapshot.candidates.length
+    if (count < 2) return
+    const shown = (this.snapshot.shown + step + count) % count
+    this.draft.push({ shown, label: `Show candidate ${shown + 1}` })
+    this.sync()
   }
 
-  get current(): DecodedCandidate | null {
-    return this.candidates[this.shown] ?? null
+  choose(index: number): void {
+    if (index === this.snapshot.shown || !this.snapshot.candidates[index]) return
+    this.draft.push({ shown: index, label: `Show candidate ${index + 1}` })
+    this.sync()
   }
 
-  /** Asks the model for masks; `refine` feeds back the shown candidate's low-res logits. */
+  undo(): boolean {
+    if (!this.draft.undo()) return false
+    this.requestSeq++ // the answer to a prompt that was undone must not land
+    this.busy = false
+    this.sync()
+    if (this.snapshot.pending) void this.predict(false) // a step whose answer never came: ask again
+    return true
+  }
+
+  redo(): boolean {
+    if (!this.draft.redo()) return false
+    this.sync()
+    if (this.snapshot.pending) void this.predict(false)
+    return true
+  }
+
+  // ── brush and eraser ──────────────────────────────────────────────────────────────────────────
+
+  beginStroke(stroke: BrushStroke): boolean {
+    const size = this.size
+    if (!size || this.imageId === null) return false
+    this.beginEffort()
+    this.clicks++
+    this.stopPreview()
+    this.pixels ??= new Uint8Array(size.width * size.height)
+    this.liveStroke = { stroke, points: [...stroke.points] }
+    this.paintLive(0)
+    return true
+  }
+
+  extendStroke(point: { x: number; y: number }): void {
+    if (!this.liveStroke) return
+    this.liveStroke.points.push(point)
+    this.paintLive(this.liveStroke.points.length - 1)
+  }
+
+  endStroke(): void {
+    const live = this.liveStroke
+    if (!live) return
+    this.liveStroke = null
+    const stroke: BrushStroke = { ...live.stroke, points: live.points }
+    const verb = stroke.mode === 'paint' ? 'Brush' : 'Eraser'
+    this.draft.push({ strokes: [...this.snapshot.strokes, stroke], label: `${verb} stroke` })
+    this.sync(false) // the pixels already hold the stroke
+  }
+
+  cancelStroke(): void {
+    if (!this.liveStroke) return
+    this.liveStroke = null
+    this.sync()
+  }
+
+  private paintLive(index: number): void {
+    const size = this.size
+    const live = this.liveStroke
+    if (!size || !live || !this.pixels) return
+    const stroke: BrushStroke = { ...live.stroke, points: live.points }
+    this.dirty = unionRect(null, paintStrokeSegment(this.pixels, size.width, size.height, stroke, index))
+    if (this.dirty) this.pixelsVersion++
+  }
+
+  // ── commit ────────────────────────────────────────────────────────────────────────────────────
+
+  /** What to commit now, or null when there is nothing (empty pixels, or an answer still coming). */
+  commitRequest(): DraftCommit | null {
+    const size = this.size
+    if (!size || !this.pixels || this.snapshot.pending || this.liveStroke) return null
+    if (!this.pixels.includes(1)) return null
+    const candidate = this.current
+    const edited = this.snapshot.strokes.length > 0
+    return {
+      rle: compressRle(encodeMask(this.pixels, size.height, size.width)),
+      prompt: { points: [...this.snapshot.points], box: this.snapshot.box, refinements: this.snapshot.refinements },
+      // A stored mask being edited is not the model's answer now: only a fresh candidate is recorded as one.
+      candidate:
+        candidate && candidate.handle !== null
+          ? { token: candidate.token, predictedIou: candidate.predictedIou, stabilityScore: candidate.stabilityScore }
+          : null,
+      edited,
+      ...(this.replaces !== null ? { replaces: this.replaces } : {}),
+      ...(this.resolvesSkipped !== null ? { resolvesSkipped: this.resolvesSkipped } : {}),
+      effort: { seconds: this.elapsedSeconds(), clicks: this.clicks },
+    }
+  }
+
+  /** Seconds on this object so far (0 before its first prompt). */
+  elapsedSeconds(now = Date.now()): number {
+    return this.startedAt === null ? 0 : Math.max(0, (now - this.startedAt) / 1000)
+  }
+
+  // ── hover preview ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The mask under the cursor before the first prompt. Throttled so it never lags: one request in
+   * flight, and only the latest cursor position is asked about once it has rested PREVIEW_DELAY_MS.
+   */
+  previewAt(point: { x: number; y: number } | null): void {
+    if (point === null || this.hasPrompt || this.imageId === null || this.embeddings[this.imageId] !== 'ready') {
+      this.stopPreview()
+      return
+    }
+    this.previewWanted = point
+    if (this.previewTimer !== null) clearTimeout(this.previewTimer)
+    this.previewTimer = setTimeout(() => {
+      this.previewTimer = null
+      void this.askPreview()
+    }, PREVIEW_DELAY_MS)
+  }
+
+  private stopPreview(): void {
+    this.previewSeq++
+    this.previewWanted = null
+    if (this.previewTimer !== null) clearTimeout(this.previewTimer)
+    this.previewTimer = null
+    if (this.preview) this.preview = null
+  }
+
+  private async askPreview(): Promise<void> {
+    const imageId = this.imageId
+    const point = this.previewWanted
+    if (this.previewInFlight || imageId === null || !point) return
+    this.previewWanted = null
+    this.previewInFlight = true
+    const seq = ++this.previewSeq
+    try {
+      const result = await call('segment:predict', { imageId, points: [{ ...point, label: 'positive' }] })
+      const best = result.candidates[result.best]
+      if (seq === this.previewSeq && !this.hasPrompt && best)
+        this.preview = { pixels: decodeMask(decompressRle(best.rle)), area: best.area }
+    } catch {
+      // A preview is a courtesy: a failure shows nothing, and the click reports errors properly.
+    } finally {
+      this.previewInFlight = false
+      if (this.previewWanted) void this.askPreview()
+    }
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────────────
+
+  private beginEffort(): void {
+    this.startedAt ??= Date.now()
+  }
+
+  /** Publishes the draft's current step; recomputes the pixels unless they are already right. */
+  private sync(recompute = true): void {
+    const snapshot = this.draft.current
+    this.snapshot = snapshot
+    this.canUndo = this.draft.canUndo
+    this.canRedo = this.draft.canRedo
+    if (this.hasPrompt) this.stopPreview()
+    if (recompute) {
+      const size = this.size
+      const empty = snapshot.candidates.length === 0 && snapshot.strokes.length === 0
+      this.pixels = !size || empty ? null : draftPixels(snapshot, size.width, size.height)
+      this.dirty = null
+      this.pixelsVersion++
+    }
+  }
+
+  /** Asks the model for the current step's prompt; `refine` feeds back the shown candidate's low-res logits. */
   private async predict(refine: boolean): Promise<void> {
     const imageId = this.imageId
-    if (imageId === null || this.points.length === 0) return
+    const step = this.draft.current
+    if (imageId === null || (step.points.length === 0 && step.box === null)) return
     const seq = ++this.requestSeq
-    const refineFrom = refine && this.points.length > 1 ? this.current?.handle : undefined
-    if (refineFrom) this.refinements++
+    // The candidate shown before this prompt (carried into the step until the answer replaces it).
+    const previous = shownCandidate(step)
+    const refineFrom = refine && previous?.handle ? previous.handle : undefined
     this.busy = true
     const started = performance.now()
     try {
-      const result = await call('segment:predict', { imageId, points: this.points, ...(refineFrom ? { refineFrom } : {}) })
-      if (seq !== this.requestSeq || imageId !== this.imageId) return // a newer prompt won
-      this.candidates = result.candidates.map((candidate) => ({ ...candidate, pixels: decodeMask(decompressRle(candidate.rle)) }))
-      this.shown = result.best
+      const result = await call('segment:predict', {
+        imageId,
+        points: [...step.points],
+        ...(step.box ? { box: step.box } : {}),
+        ...(refineFrom ? { refineFrom } : {}),
+      })
+      if (seq !== this.requestSeq || imageId !== this.imageId || this.draft.current !== step) return // a newer step won
+      const candidates = result.candidates.map((candidate) => ({ ...candidate, pixels: decodeMask(decompressRle(candidate.rle)) }))
+      this.draft.amend({ candidates, shown: result.best, pending: false, refinements: step.refinements + (refineFrom ? 1 : 0) })
       this.error = null
       this.embeddings = { ...this.embeddings, [imageId]: 'ready' }
       this.lastRoundTripMs = performance.now() - started
+      this.sync()
     } catch (error) {
-      if (seq === this.requestSeq) this.error = (error as Error).message
+      if (seq === this.requestSeq) {
+        this.error = (error as Error).message
+        if (this.draft.current === step) this.draft.amend({ pending: false })
+        this.sync(false)
+      }
     } finally {
       if (seq === this.requestSeq) this.busy = false
     }

@@ -146,9 +146,14 @@ class WorkspaceState {
     this.selectedId = this.currentId
   }
 
-  step(direction: 1 | -1): void {
-    this.currentId = stepQueue(this.queueIds, this.currentId, direction)
-    this.selectedId = this.currentId
+  /** Steps after any decision still on its way, so "reject, next" lands where the keys say. */
+  step(direction: 1 | -1): Promise<void> {
+    const next = this.busy.then(() => {
+      this.currentId = stepQueue(this.queueIds, this.currentId, direction)
+      this.selectedId = this.currentId
+    })
+    this.busy = next
+    return next
   }
 
   select(id: number | null): void {
@@ -191,16 +196,17 @@ class WorkspaceState {
     return this.serial(() => call('masks:commit', { imageId: image.id, ...request }))
   }
 
+  /** Undoes the image's latest action, once the requests before it have landed (the history they leave decides). */
   undo(): Promise<void> {
     const image = this.image
-    if (!image || !this.history.canUndo) return Promise.resolve()
-    return this.serial(() => call('history:undo', { imageId: image.id }))
+    if (!image) return Promise.resolve()
+    return this.serial(() => (this.history.canUndo ? call('history:undo', { imageId: image.id }) : null))
   }
 
   redo(): Promise<void> {
     const image = this.image
-    if (!image || !this.history.canRedo) return Promise.resolve()
-    return this.serial(() => call('history:redo', { imageId: image.id }))
+    if (!image) return Promise.resolve()
+    return this.serial(() => (this.history.canRedo ? call('history:redo', { imageId: image.id }) : null))
   }
 
   resolveOverlap(pair: OverlapPair, resolution: 'replace' | 'keep' | 'merge', keep?: number): Promise<void> {
@@ -240,11 +246,11 @@ class WorkspaceState {
   }
 
   /** Requests run one after another so a burst of keys applies in order. */
-  private serial(request: () => Promise<ReviewChange>): Promise<void> {
+  private serial(request: () => Promise<ReviewChange> | null): Promise<void> {
     const next = this.busy.then(async () => {
       const imageId = this.image?.id
       const change = await request()
-      if (imageId === this.image?.id) this.apply(change)
+      if (change && imageId === this.image?.id) this.apply(change)
     })
     this.busy = next.catch(() => undefined)
     return next

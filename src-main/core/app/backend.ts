@@ -409,6 +409,13 @@ export class Backend {
           imageId,
           this.requireReview().commit(imageId, { ...request, modelId: this.requireSegmenter().activeModel()?.id ?? null }, this.actor),
         ),
+      'objects:skip': async ({ imageId, ...object }) => {
+        this.requireSession().image(imageId)
+        return this.requireReview().skipped.skip({ imageId, ...object }, this.actor)
+      },
+      'objects:list': async ({ imageId }) => this.requireReview().skipped.list(imageId ?? null),
+      'objects:setState': async ({ id, state }) => this.requireReview().skipped.setState(id, state, this.actor),
+      'effort:summary': async ({ imageId }) => this.requireReview().effort.summary(imageId ?? null),
       'history:state': async ({ imageId }) => this.requireReview().historyState(imageId),
       'history:undo': async ({ imageId }) => this.reviewChange(imageId, this.requireReview().undo(imageId, this.actor)),
       'history:redo': async ({ imageId }) => this.reviewChange(imageId, this.requireReview().redo(imageId, this.actor)),
@@ -432,6 +439,10 @@ export class Backend {
         ),
       'jobs:list': async () => this.session?.jobs.list() ?? [],
       'jobs:cancel': async ({ jobId }) => this.requireSession().jobs.cancel(jobId),
+      ...auditHandlers(
+        () => this.audits(),
+        (path) => resolve(path),
+      ),
     }
   }
 }
@@ -439,5 +450,4 @@ export class Backend {
 /** A short display name for a folder (its last path segment). */
 export function folderDisplayName(path: string): string {
   return basename(path) || path
-      ...auditHandlers(() => this.audits(), (path) => resolve(path)),
 }

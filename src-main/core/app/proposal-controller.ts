@@ -25,6 +25,13 @@ const PRESET_NAMES = Object.keys(TRIAGE_PRESETS) as (keyof typeof TRIAGE_PRESETS
 
 /** Points per side of the grid that re-seeding restricts to the gaps (twice the default grid's density). */
 export const RESEED_POINTS_PER_SIDE = 64
+/**
+ * At most this many prompts per re-seed (one decoder call each: ~50 ms with SAM on a CPU, so ~13 s), so
+ * re-seeding stays an interactive action: when the gaps are large the grid is thinned (fewer points per
+ * side, never below RESEED_MIN_POINTS_PER_SIDE) until it fits. Every gap keeps at least one point.
+ */
+export const RESEED_MAX_POINTS = 256
+export const RESEED_MIN_POINTS_PER_SIDE = 8
 /** Re-seeded proposals with more than this fraction of their pixels already covered are dropped. */
 export const RESEED_MAX_COVERED_FRACTION = 0.5
 
@@ -334,7 +341,7 @@ export class ProposalController {
     const row = this.options.session.image(imageId)
     const settings = this.review.settings()
     const { gaps } = this.review.imageCoverage(imageId, settings)
-    const { normalised } = gridPointsInRegions(gaps, row.annotation_width, row.annotation_height, pointsPerSide)
+    const { normalised } = reseedGrid(gaps, row.annotation_width, row.annotation_height, pointsPerSide)
     if (normalised.length === 0) {
       summary.skipped = 1 // nothing uncovered to prompt in
       progress(1, 1)
@@ -371,5 +378,22 @@ export class ProposalController {
     this.options.onImage(imageId)
     progress(1, 1)
     return summary
+  }
+}
+
+/**
+ * The re-seed prompts: the densest grid of at most `pointsPerSide` per side whose points inside the gaps
+ * number at most RESEED_MAX_POINTS (down to RESEED_MIN_POINTS_PER_SIDE, plus one point per gap that holds
+ * no grid point, so the floor can exceed the budget when there are many small gaps).
+ */
+export function reseedGrid(
+  gaps: Parameters<typeof gridPointsInRegions>[0],
+  width: number,
+  height: number,
+  pointsPerSide: number,
+): ReturnType<typeof gridPointsInRegions> & { pointsPerSide: number } {
+  for (let side = pointsPerSide; ; side = Math.max(RESEED_MIN_POINTS_PER_SIDE, Math.floor(side * 0.8))) {
+    const points = gridPointsInRegions(gaps, width, height, side)
+    if (points.normalised.length <= RESEED_MAX_POINTS || side <= RESEED_MIN_POINTS_PER_SIDE) return { ...points, pointsPerSide: side }
   }
 }

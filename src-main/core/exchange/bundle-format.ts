@@ -95,6 +95,10 @@ export const MaskProvenanceSchema = z.object({
   prompt: z.record(z.string(), z.unknown()).nullable(),
   model: z.object({ name: z.string(), variant: z.string(), encoder_sha256: z.string(), decoder_sha256: z.string() }).nullable(),
   seconds_spent: finite.nullable(),
+  /** Effort and edit distance (added with format 1 bundles of Tessera 0.1; absent in older files). */
+  clicks: z.number().int().min(0).nullable().optional(),
+  origin_mask_id: z.number().int().nullable().optional(),
+  origin_iou: finite.nullable().optional(),
   created_at: z.string(),
   updated_at: z.string(),
 })

@@ -46,6 +46,10 @@ export interface MaskProvenance {
   prompt: MaskPrompt | null
   model: ModelRef | null
   seconds_spent: number | null
+  clicks: number | null
+  /** The exporting project's id of the mask this one was made from (resolved on import within the bundle). */
+  origin_mask_id: number | null
+  origin_iou: number | null
   created_at: string
   updated_at: string
 }
@@ -174,6 +178,9 @@ export function maskProvenance(mask: MaskRecord, lookup: ProvenanceLookup): Mask
     prompt: mask.prompt,
     model: lookup.model(mask.modelId),
     seconds_spent: mask.secondsSpent,
+    clicks: mask.clicks,
+    origin_mask_id: mask.originMaskId,
+    origin_iou: mask.originIou,
     created_at: mask.createdAt,
     updated_at: mask.updatedAt,
   }

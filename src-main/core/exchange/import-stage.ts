@@ -52,6 +52,10 @@ export interface StagedMask {
   modelKey: string | null
   actor: string
   secondsSpent: number | null
+  clicks: number | null
+  /** The source project's id of the mask this one was made from; mapped to the new id when both arrive. */
+  originSourceMaskId: number | null
+  originIou: number | null
   createdAt: string | null
   updatedAt: string | null
   /** Where it came from, recorded in its 'mask:imported' event. */
@@ -337,6 +341,16 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
       afterKey = (page[page.length - 1] as { key: number }).key
     }
 
+    // A manual mask made from another mask of the same bundle points at that mask's new id.
+    const withOrigin = stage.db.prepare(
+      "SELECT target_mask_id AS target, json_extract(data, '$.originSourceMaskId') AS origin FROM masks WHERE target_mask_id IS NOT NULL AND json_extract(data, '$.originSourceMaskId') IS NOT NULL",
+    )
+    const setOrigin = db.prepare('UPDATE masks SET origin_mask_id = ? WHERE id = ? AND origin_mask_id IS NULL')
+    for (const row of withOrigin.iterate() as Iterable<{ target: number; origin: number }>) {
+      const origin = targetMask.get(row.origin) as number | undefined
+      if (origin !== undefined) setOrigin.run(origin, row.target)
+    }
+
     let afterSeq = 0
     let firstEventId: number | null = null
     let lastEventId: number | null = null
@@ -409,6 +423,8 @@ function toNewMask(
     modelId: staged.modelKey === null ? null : (modelIds.get(staged.modelKey) ?? null),
     actor: staged.actor,
     secondsSpent: staged.secondsSpent,
+    clicks: staged.clicks,
+    originIou: staged.originIou,
     createdAt: staged.createdAt ?? now,
     updatedAt: staged.updatedAt ?? staged.createdAt ?? now,
   }

@@ -53,6 +53,11 @@ export interface MaskRecord {
   /** Who made the mask. */
   actor: string
   secondsSpent: number | null
+  /** Prompt clicks and brush strokes that made a manual mask; null for masks nobody made by hand. */
+  clicks: number | null
+  /** The mask this one was made from (a proposal edited or replaced by a person), and their IoU. */
+  originMaskId: number | null
+  originIou: number | null
   createdAt: string
   updatedAt: string
 }
@@ -71,6 +76,9 @@ export interface NewMask {
   modelId?: number | null
   actor: string
   secondsSpent?: number | null
+  clicks?: number | null
+  originMaskId?: number | null
+  originIou?: number | null
   /** ISO time; default now. Imports keep the original times. */
   createdAt?: string
   updatedAt?: string
@@ -118,12 +126,15 @@ interface MaskRow {
   model_id: number | null
   actor: string
   seconds_spent: number | null
+  clicks: number | null
+  origin_mask_id: number | null
+  origin_iou: number | null
   created_at: string
   updated_at: string
 }
 
 const MASK_COLUMNS =
-  'id, image_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state, predicted_iou, stability_score, point_coords, crop_box, prompt, model_id, actor, seconds_spent, created_at, updated_at'
+  'id, image_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state, predicted_iou, stability_score, point_coords, crop_box, prompt, model_id, actor, seconds_spent, clicks, origin_mask_id, origin_iou, created_at, updated_at'
 
 /** SQLite allows 32766 parameters; image id lists are split into chunks well below that. */
 const ID_CHUNK = 500
@@ -150,6 +161,9 @@ export function toMaskRecord(row: MaskRow): MaskRecord {
     modelId: row.model_id,
     actor: row.actor,
     secondsSpent: row.seconds_spent,
+    clicks: row.clicks,
+    originMaskId: row.origin_mask_id,
+    originIou: row.origin_iou,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -186,9 +200,9 @@ export class MaskRepository {
       byImage: db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE image_id = ? ORDER BY id`),
       imageSize: db.prepare('SELECT annotation_width AS width, annotation_height AS height FROM images WHERE id = ?'),
       insert: db.prepare(`INSERT INTO masks (image_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state,
-          predicted_iou, stability_score, point_coords, crop_box, prompt, model_id, actor, seconds_spent, created_at, updated_at)
+          predicted_iou, stability_score, point_coords, crop_box, prompt, model_id, actor, seconds_spent, clicks, origin_mask_id, origin_iou, created_at, updated_at)
         VALUES (@imageId, @rleCounts, @area, @bboxX, @bboxY, @bboxW, @bboxH, @source, @state, @predictedIou, @stabilityScore,
-          @pointCoords, @cropBox, @prompt, @modelId, @actor, @secondsSpent, @createdAt, @updatedAt)`),
+          @pointCoords, @cropBox, @prompt, @modelId, @actor, @secondsSpent, @clicks, @originMaskId, @originIou, @createdAt, @updatedAt)`),
       setState: db.prepare('UPDATE masks SET state = ?, updated_at = ? WHERE id = ?'),
       count: db.prepare('SELECT count(*) AS n FROM masks'),
       countByState: db.prepare('SELECT state, count(*) AS n FROM masks GROUP BY state'),
@@ -311,6 +325,9 @@ export class MaskRepository {
             modelId: record.modelId,
             actor: record.actor,
             secondsSpent: record.secondsSpent,
+            clicks: record.clicks,
+            originMaskId: record.originMaskId,
+            originIou: record.originIou,
             createdAt: record.createdAt,
             updatedAt: record.updatedAt,
           }).lastInsertRowid,
@@ -389,6 +406,9 @@ export class MaskRepository {
       modelId: mask.modelId ?? null,
       actor: mask.actor,
       secondsSpent: mask.secondsSpent ?? null,
+      clicks: mask.clicks ?? null,
+      originMaskId: mask.originMaskId ?? null,
+      originIou: mask.originIou ?? null,
       createdAt,
       updatedAt: mask.updatedAt ?? createdAt,
     }

@@ -10,7 +10,7 @@
  */
 import type { PromptBox, PromptPoint } from '../../../src-preload/contract/dto'
 import { AppError } from '../../../src-preload/contract/errors'
-import type { CompressedRle } from '../masks'
+import { decompressRle, rleIou, type CompressedRle } from '../masks'
 import type { MaskRecord, MaskRepository } from '../project/mask-repository'
 import type { ImageRow } from '../project/image-repository'
 import type { ActionHistory, StateChange } from './action-history'
@@ -24,6 +24,13 @@ export interface CommitRequest {
   effort: { seconds: number; clicks: number }
   /** The active model (null when the mask was painted without one). */
   modelId: number | null
+  /** The skipped-object marker this mask finally segments (reopened from the list); it becomes resolved. */
+  resolvesSkipped?: number | undefined
+}
+
+/** IoU of two masks of one image (COCO RLE at the same size). */
+function maskIou(a: CompressedRle, b: CompressedRle): number {
+  return rleIou([decompressRle(a)], [decompressRle(b)], [false])[0]![0]!
 }
 
 export function commitMask(
@@ -34,12 +41,19 @@ export function commitMask(
   actor: string,
   at: string,
 ): MaskRecord[] {
+  const [rleHeight, rleWidth] = request.rle.size
+  if (rleHeight !== image.annotation_height || rleWidth !== image.annotation_width)
+    throw new AppError(
+      'invalid_request',
+      `The mask is ${rleWidth}×${rleHeight} but image ${image.id} is annotated at ${image.annotation_width}×${image.annotation_height}.`,
+    )
   const replaced = request.replaces === undefined ? null : masks.get(request.replaces)
   if (request.replaces !== undefined) {
     if (!replaced || replaced.imageId !== image.id)
       throw new AppError('not_found', `Mask ${request.replaces} is not a mask of image ${image.id}.`)
     if (replaced.state === 'deleted') throw new AppError('conflict', `Mask ${request.replaces} was already replaced or removed.`)
   }
+  const replacedRle = replaced ? { size: request.rle.size, counts: replaced.rleCounts } : null
   const created = masks.insert({
     imageId: image.id,
     rle: request.rle,
@@ -60,6 +74,10 @@ export function commitMask(
     modelId: request.modelId,
     actor,
     secondsSpent: request.effort.seconds,
+    clicks: request.effort.clicks,
+    // How far the person moved from the mask they started from (1 = kept as it was).
+    originMaskId: replaced?.id ?? null,
+    originIou: replacedRle ? maskIou(replacedRle, request.rle) : null,
     createdAt: at,
   })
   if (created.area === 0) throw new AppError('invalid_request', 'The mask is empty: there is nothing to commit.')

@@ -12,4 +12,6 @@ export { formatPercent, markInProgress, statusEventDetails } from './image-statu
 export { toMaskSummary, summaryPrompt } from './mask-summary'
 export { OVERLAP_RESOLUTIONS, OverlapResolutions, orderedPair, pairKey, type OverlapResolution } from './overlap-resolutions'
 export { OVERLAP_STATES, OverlapReview, type ResolveRequest } from './overlaps'
+export { SkippedObjects, type NewSkippedObject } from './skipped-objects'
+export { EffortReport } from './effort'
 export { DEFAULT_REVIEW_SETTINGS, readReviewSettings, writeReviewSettings, type ReviewSettings } from './settings'

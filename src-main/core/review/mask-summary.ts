@@ -59,5 +59,15 @@ export function toMaskSummary(mask: MaskRecord, size: [height: number, width: nu
     prompt: summaryPrompt(mask),
     actor: mask.actor,
     updatedAt: mask.updatedAt,
+    effort:
+      mask.source === 'manual'
+        ? {
+            seconds: mask.secondsSpent,
+            clicks: mask.clicks,
+            edited: mask.prompt?.edited === true,
+            originMaskId: mask.originMaskId,
+            originIou: mask.originIou,
+          }
+        : null,
   }
 }

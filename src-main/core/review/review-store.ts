@@ -18,6 +18,8 @@ import { decisionChanges, defaultDecisionLabel, type Decision } from './decision
 import { markInProgress, statusEventDetails } from './image-status'
 import { OverlapResolutions } from './overlap-resolutions'
 import { OverlapReview, type ResolveRequest } from './overlaps'
+import { EffortReport } from './effort'
+import { SkippedObjects } from './skipped-objects'
 import { readReviewSettings, writeReviewSettings, type ReviewSettings } from './settings'
 
 export interface ReviewResult {
@@ -30,6 +32,8 @@ export class ReviewStore {
   readonly masks: MaskRepository
   readonly images: ImageRepository
   readonly history: ActionHistory
+  readonly skipped: SkippedObjects
+  readonly effort: EffortReport
   private readonly overlapReview: OverlapReview
 
   constructor(private readonly db: ProjectDb) {
@@ -38,6 +42,8 @@ export class ReviewStore {
     const resolutions = new OverlapResolutions(db)
     this.history = new ActionHistory(db, this.masks, resolutions)
     this.overlapReview = new OverlapReview(this.masks, resolutions, this.history)
+    this.skipped = new SkippedObjects(db)
+    this.effort = new EffortReport(db)
   }
 
   /**
@@ -71,6 +77,7 @@ export class ReviewStore {
       const image = this.image(imageId)
       const at = new Date().toISOString()
       const masks = commitMask(this.masks, this.history, image, request, actor, at)
+      if (request.resolvesSkipped !== undefined) this.skipped.resolve(request.resolvesSkipped, imageId, masks[0]!.id, actor)
       markInProgress(this.images, image, actor, at)
       return { masks, history: this.history.state(imageId) }
     })()

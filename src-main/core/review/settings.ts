@@ -15,6 +15,8 @@ export const DEFAULT_REVIEW_SETTINGS: Readonly<ReviewSettings> = Object.freeze({
   minGapArea: 200,
   /** Masks overlapping with IoU above 0.5 are flagged as possible duplicates. */
   overlapIou: 0.5,
+  /** SAM's data engine: an object that takes longer than 30 s is skipped, for a later stage. */
+  objectTimeLimitSeconds: 30,
 })
 
 export function readReviewSettings(db: ProjectDb): ReviewSettings {

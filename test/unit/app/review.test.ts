@@ -195,7 +195,12 @@ describe('review through the backend', () => {
     expect(await backend.call('images:nextUnfinished', { imageId: s2 })).toBeNull()
     await backend.call('images:setStatus', { imageId: s2, status: 'todo' })
     await backend.call('review:setSettings', { settings: { maxUncoveredFraction: 0.1, minGapArea: 200, overlapIou: 0.5 } })
-    expect(await backend.call('review:settings', {})).toEqual({ maxUncoveredFraction: 0.1, minGapArea: 200, overlapIou: 0.5 })
+    expect(await backend.call('review:settings', {})).toEqual({
+      maxUncoveredFraction: 0.1,
+      minGapArea: 200,
+      overlapIou: 0.5,
+      objectTimeLimitSeconds: 30,
+    })
   })
 
   it('re-seeds only inside the gaps: new proposals start in a gap and are at most half covered', async () => {

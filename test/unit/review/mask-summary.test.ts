@@ -18,6 +18,9 @@ const base: MaskRecord = {
   modelId: 3,
   actor: 'tessera',
   secondsSpent: null,
+  clicks: null,
+  originMaskId: null,
+  originIou: null,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-02T00:00:00.000Z',
 }

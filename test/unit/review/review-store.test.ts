@@ -306,9 +306,9 @@ describe('undo and redo', () => {
 
 describe('review settings', () => {
   it('starts at the defaults, stores valid settings with an event and refuses invalid ones', () => {
-    expect(store.settings()).toEqual({ maxUncoveredFraction: 0.1, minGapArea: 200, overlapIou: 0.5 })
+    expect(store.settings()).toEqual({ maxUncoveredFraction: 0.1, minGapArea: 200, overlapIou: 0.5, objectTimeLimitSeconds: 30 })
     expect(store.settings()).toEqual(DEFAULT_REVIEW_SETTINGS)
-    const chosen = { maxUncoveredFraction: 0.25, minGapArea: 50, overlapIou: 0.8 }
+    const chosen = { maxUncoveredFraction: 0.25, minGapArea: 50, overlapIou: 0.8, objectTimeLimitSeconds: 45 }
     expect(store.setSettings(chosen, 'ada')).toEqual(chosen)
     expect(new ReviewStore(db).settings()).toEqual(chosen)
     expect(events(db, 'review:settings')).toHaveLength(1)
@@ -317,6 +317,7 @@ describe('review settings', () => {
       { ...chosen, minGapArea: 0 },
       { ...chosen, minGapArea: 1.5 },
       { ...chosen, maxUncoveredFraction: 1.2 },
+      { ...chosen, objectTimeLimitSeconds: 0 },
       { ...chosen, extra: 1 },
     ]) {
       expect(codeOf(() => store.setSettings(bad, 'ada')).code).toBe('invalid_request')
