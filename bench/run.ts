@@ -7,6 +7,8 @@ import { amgSuite } from './suites/amg'
 import { samSuite } from './suites/sam'
 import { exchangeSuite } from './suites/exchange'
 import { renderSuite } from './suites/render'
+import { metricsSuite } from './suites/metrics'
+import { toolsSuite } from './suites/tools'
 import type { BenchSuite } from './report'
 import { printReport } from './report'
 
@@ -16,6 +18,8 @@ const SUITES: Record<string, BenchSuite> = {
   amg: amgSuite,
   exchange: exchangeSuite,
   render: renderSuite,
+  metrics: metricsSuite,
+  tools: toolsSuite,
 }
 
 async function main(): Promise<void> {

@@ -8,7 +8,13 @@ import { ApiError, call, transport } from '../lib/api'
 import { catalog } from './catalog.svelte'
 import { segmenter } from './segmenter.svelte'
 
-export type Route = { screen: 'home' } | { screen: 'grid' } | { screen: 'image'; imageId: number } | { screen: 'models' }
+export type Route =
+  | { screen: 'home' }
+  | { screen: 'grid' }
+  | { screen: 'image'; imageId: number }
+  | { screen: 'models' }
+  | { screen: 'audit' }
+  | { screen: 'dashboard' }
 
 /** How long finished jobs stay in the top bar, in ms. */
 const FINISHED_JOB_LINGER_MS = 6000

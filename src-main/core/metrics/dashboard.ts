@@ -60,6 +60,11 @@ function modelFilter(modelKey: ModelKey, column = 'model_key'): { sql: string; p
   return modelKey === null ? { sql: '', params: [] } : { sql: ` AND ${column} = ?`, params: [modelKey] }
 }
 
+/** Manual accepted masks that record seconds spent. */
+function timedCount(tallies: readonly StateTally[]): number {
+  return tallies.filter((t) => t.source === 'manual' && t.state === 'accepted').reduce((sum, t) => sum + t.seconds_n, 0)
+}
+
 function ratio(numerator: number, denominator: number): number | null {
   return denominator === 0 ? null : numerator / denominator
 }
@@ -113,8 +118,8 @@ export class DashboardQueries {
          FROM mask_tallies WHERE source IN ('auto', 'manual')${filter.sql} GROUP BY source, state, image_done`,
       )
       .all(...filter.params) as StateTally[]
-    const timed = tallies.filter((t) => t.source === 'manual' && t.state === 'accepted').reduce((sum, t) => sum + t.seconds_n, 0)
-    return figuresFrom(tallies, this.doneImages(modelKey), this.medianSeconds(modelKey, timed), this.coverageAtDone(modelKey))
+    const images = this.doneImages(modelKey)
+    return figuresFrom(tallies, images.done, this.medianSeconds(modelKey, timedCount(tallies)), images.coverage)
   }
 
   /** Every model that made masks, in order of first use (its first proposal run, else when it was added). */
@@ -129,12 +134,34 @@ export class DashboardQueries {
     rows.sort(
       (a, b) => (a.id === 0 ? 1 : 0) - (b.id === 0 ? 1 : 0) || (a.firstUsedAt ?? '').localeCompare(b.firstUsedAt ?? '') || a.id - b.id,
     )
-    return rows.map((row) => ({
-      modelId: row.id,
-      name: row.id === 0 ? 'without a model' : row.bundled ? 'Demo segmenter' : (row.name ?? `model ${row.id}`),
-      firstUsedAt: row.firstUsedAt,
-      figures: this.figures(row.id),
-    }))
+    // One pass each over the tallies and over the images of every model.
+    const tallies = this.db
+      .prepare(
+        `SELECT model_key, source, state, image_done, sum(n) AS n, total(seconds_sum) AS seconds_sum, sum(seconds_n) AS seconds_n
+         FROM mask_tallies WHERE source IN ('auto', 'manual') GROUP BY model_key, source, state, image_done`,
+      )
+      .all() as (StateTally & { model_key: number })[]
+    const images = new Map(
+      (
+        this.db
+          .prepare(
+            `SELECT im.model_id AS model, count(*) AS done, avg(1 - l.uncovered_fraction) AS coverage
+             FROM image_models im CROSS JOIN images i ON i.id = im.image_id LEFT JOIN image_status_log l ON l.image_id = im.image_id AND l.status = 'done'
+             WHERE i.status = 'done' GROUP BY im.model_id`,
+          )
+          .all() as { model: number; done: number; coverage: number | null }[]
+      ).map((row) => [row.model, row]),
+    )
+    return rows.map((row) => {
+      const own = tallies.filter((tally) => tally.model_key === row.id)
+      const image = images.get(row.id)
+      return {
+        modelId: row.id,
+        name: row.id === 0 ? 'without a model' : row.bundled ? 'Demo segmenter' : (row.name ?? `model ${row.id}`),
+        firstUsedAt: row.firstUsedAt,
+        figures: figuresFrom(own, image?.done ?? 0, this.medianSeconds(row.id, timedCount(own)), image?.coverage ?? null),
+      }
+    })
   }
 
   /** Predicted IoU and stability of proposals on done images: kept (auto-accepted or accepted) vs rejected. */
@@ -178,7 +205,7 @@ export class DashboardQueries {
       .prepare(
         `SELECT min(${CALIBRATION_BINS - 1}, max(0, CAST(m.predicted_iou * ${CALIBRATION_BINS} AS INTEGER))) AS bin, count(*) AS n,
            total(m.predicted_iou) AS predicted, total(o.measured_iou) AS measured
-         FROM proposal_outcomes o JOIN masks m ON m.id = o.mask_id JOIN images i ON i.id = m.image_id
+         FROM proposal_outcomes o CROSS JOIN masks m ON m.id = o.mask_id CROSS JOIN images i ON i.id = m.image_id
          WHERE m.source = 'auto' AND m.state = 'deleted' AND m.predicted_iou IS NOT NULL AND i.status = 'done'${replacedFilter.sql}
          GROUP BY bin`,
       )
@@ -216,12 +243,23 @@ export class DashboardQueries {
     return { modelId: modelKey, figures, cycles, predictedIou, stability, calibration, readiness, panelMs }
   }
 
-  private doneImages(modelKey: ModelKey): number {
-    if (modelKey === null) return this.db.prepare("SELECT count(*) FROM images WHERE status = 'done'").pluck().get() as number
+  /** Done images of a model (images where it made a mask) or of the project, and their mean coverage at done. */
+  private doneImages(modelKey: ModelKey): { done: number; coverage: number | null } {
+    const coverage = 'avg(1 - l.uncovered_fraction) AS coverage'
+    if (modelKey === null)
+      return this.db
+        .prepare(
+          `SELECT count(*) AS done, ${coverage} FROM images i LEFT JOIN image_status_log l ON l.image_id = i.id AND l.status = 'done'
+           WHERE i.status = 'done'`,
+        )
+        .get() as { done: number; coverage: number | null }
     return this.db
-      .prepare("SELECT count(*) FROM image_models im JOIN images i ON i.id = im.image_id WHERE im.model_id = ? AND i.status = 'done'")
-      .pluck()
-      .get(modelKey) as number
+      .prepare(
+        `SELECT count(*) AS done, ${coverage} FROM image_models im CROSS JOIN images i ON i.id = im.image_id
+           LEFT JOIN image_status_log l ON l.image_id = im.image_id AND l.status = 'done'
+         WHERE im.model_id = ? AND i.status = 'done'`,
+      )
+      .get(modelKey) as { done: number; coverage: number | null }
   }
 
   /** The median of `count` timed manual masks by an OFFSET walk of the partial index (mean of the middle two when even). */
@@ -243,16 +281,6 @@ export class DashboardQueries {
             .get(modelKey === 0 ? null : modelKey, offset)) as number
     const middle = Math.floor((count - 1) / 2)
     return count % 2 === 1 ? at(middle) : (at(middle) + at(middle + 1)) / 2
-  }
-
-  private coverageAtDone(modelKey: ModelKey): number | null {
-    const base = `SELECT avg(1 - l.uncovered_fraction) FROM image_status_log l JOIN images i ON i.id = l.image_id
-      WHERE i.status = 'done' AND l.status = 'done' AND l.uncovered_fraction IS NOT NULL`
-    if (modelKey === null) return this.db.prepare(base).pluck().get() as number | null
-    return this.db
-      .prepare(`${base} AND EXISTS (SELECT 1 FROM image_models im WHERE im.image_id = l.image_id AND im.model_id = ?)`)
-      .pluck()
-      .get(modelKey) as number | null
   }
 }
 
