@@ -8,6 +8,7 @@ import { samSuite } from './suites/sam'
 import { exchangeSuite } from './suites/exchange'
 import { renderSuite } from './suites/render'
 import { metricsSuite } from './suites/metrics'
+import { toolsSuite } from './suites/tools'
 import type { BenchSuite } from './report'
 import { printReport } from './report'
 
@@ -18,6 +19,7 @@ const SUITES: Record<string, BenchSuite> = {
   exchange: exchangeSuite,
   render: renderSuite,
   metrics: metricsSuite,
+  tools: toolsSuite,
 }
 
 async function main(): Promise<void> {

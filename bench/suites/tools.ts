@@ -24,69 +24,58 @@ const UNDOS = 20
 const HOST = `document.querySelector('[data-testid=image-canvas]')`
 
 /**
- * In the page: dispatches a click (pointerdown + pointerup) at client (x, y) on the canvas and
- * resolves with the ms until a frame was drawn after the overlay's paint count changed.
+ * In the page: waits for the next `type` event (real input from the driver, sent after this script on
+ * the same CDP session, so the listener is in place first) and resolves with the ms
+ * from its timestamp to the first frame drawn after the overlay's paint count changed, and the frames.
  */
-function clickProbe(x: number, y: number, button: number): string {
+function afterEventProbe(type: 'pointerup' | 'keydown'): string {
   return `new Promise((resolve) => {
     const host = ${HOST}
-    const canvas = host.querySelector('canvas')
     const before = host.dataset.paintCount
-    const init = { clientX: ${x}, clientY: ${y}, button: ${button}, buttons: ${button === 2 ? 2 : 1}, pointerId: 1, isPrimary: true, bubbles: true }
-    canvas.dispatchEvent(new PointerEvent('pointerdown', init))
-    const started = performance.now()
-    canvas.dispatchEvent(new PointerEvent('pointerup', { ...init, buttons: 0 }))
-    const tick = () => {
-      if (host.dataset.paintCount !== before && Number(host.dataset.renderedAt) >= started)
-        return resolve({ ms: Number(host.dataset.renderedAt) - started })
-      if (performance.now() - started > 20000) return resolve({ error: 'no repaint within 20 s' })
+    window.addEventListener('${type}', (event) => {
+      const started = event.timeStamp
+      let frames = 0
+      const tick = () => {
+        frames++
+        if (host.dataset.paintCount !== before && Number(host.dataset.renderedAt) >= started)
+          return resolve({ ms: Number(host.dataset.renderedAt) - started, frames })
+        if (frames > 1200) return resolve({ error: 'no repaint within 1200 frames' })
+        requestAnimationFrame(tick)
+      }
       requestAnimationFrame(tick)
-    }
-    requestAnimationFrame(tick)
+    }, { capture: true, once: true })
   })`
 }
 
-/** In the page: one brush stroke of `segments` moves; resolves with per-move ms to the drawn frame and frames waited. */
-function strokeProbe(x: number, y: number, dx: number, segments: number): string {
-  return `(async () => {
-    const host = ${HOST}
-    const canvas = host.querySelector('canvas')
-    const frame = () => new Promise((resolve) => requestAnimationFrame(resolve))
-    const base = { pointerId: 1, isPrimary: true, bubbles: true, button: 0 }
-    canvas.dispatchEvent(new PointerEvent('pointerdown', { ...base, clientX: ${x}, clientY: ${y}, buttons: 1 }))
-    await frame()
-    const ms = []
-    const frames = []
-    for (let i = 1; i <= ${segments}; i++) {
-      const started = performance.now()
-      canvas.dispatchEvent(new PointerEvent('pointermove', { ...base, clientX: ${x} + i * ${dx}, clientY: ${y} + Math.sin(i / 5) * 20, buttons: 1 }))
-      let waited = 0
-      while (!(Number(host.dataset.renderedAt) >= started) && waited < 60) { await frame(); waited++ }
-      ms.push(Number(host.dataset.renderedAt) - started)
-      frames.push(waited)
-    }
-    canvas.dispatchEvent(new PointerEvent('pointerup', { ...base, clientX: ${x} + ${segments} * ${dx}, clientY: ${y}, buttons: 0 }))
-    await frame()
-    return { ms, frames }
-  })()`
-}
-
-/** In the page: Ctrl+Z as a keydown on the window; resolves with ms and frames until a frame was drawn after a repaint. */
-const UNDO_PROBE = `new Promise((resolve) => {
+/** In the page: records pointer-move timestamps and each frame's last draw time, until STROKE_STOP. */
+const STROKE_START = `(() => {
   const host = ${HOST}
-  const before = host.dataset.paintCount
-  const started = performance.now()
-  window.dispatchEvent(new KeyboardEvent('keydown', { key: 'z', code: 'KeyZ', ctrlKey: true, bubbles: true }))
-  let frames = 0
-  const tick = () => {
-    frames++
-    if (host.dataset.paintCount !== before && Number(host.dataset.renderedAt) >= started)
-      return resolve({ ms: Number(host.dataset.renderedAt) - started, frames })
-    if (frames > 600) return resolve({ error: 'no repaint within 600 frames' })
+  const record = { moves: [], frames: [], renders: [], running: true }
+  window.__stroke = record
+  window.addEventListener('pointermove', (event) => record.running && record.moves.push(event.timeStamp), { capture: true })
+  const tick = (t) => {
+    if (!record.running) return
+    record.frames.push(t)
+    record.renders.push(Number(host.dataset.renderedAt))
     requestAnimationFrame(tick)
   }
   requestAnimationFrame(tick)
-})`
+})()`
+
+/** Per move: ms until the first frame drawn after it, and how many frames began in between. */
+const STROKE_STOP = `(() => {
+  const record = window.__stroke
+  record.running = false
+  const ms = []
+  const frames = []
+  for (const at of record.moves) {
+    const k = record.renders.findIndex((drawn) => drawn >= at)
+    if (k < 0) continue
+    ms.push(record.renders[k] - at)
+    frames.push(record.frames.filter((t) => t >= at && t <= record.renders[k]).length)
+  }
+  return { ms, frames }
+})()`
 
 async function clientOf(page: Page, x: number, y: number): Promise<{ x: number; y: number }> {
   const host = page.getByTestId('image-canvas')
@@ -114,17 +103,25 @@ export const toolsSuite: BenchSuite = async () => {
     process.stderr.write('waiting for the embedding…\n')
     await page.getByTestId('embedding-state').and(page.locator('[data-state=ready]')).waitFor({ timeout: 120_000 })
     await page.getByTestId('hover-preview').uncheck() // previews would repaint under the measured clicks
+    await page.evaluate('document.activeElement && document.activeElement.blur()') // keys go to the workspace again
     await page.keyboard.press('s')
     await page.waitForTimeout(300)
 
     process.stderr.write(`${CLICKS} clicks…\n`)
     const clickMs: number[] = []
+    /** The predict request alone, as the renderer timed it (transport + worker + model). */
+    const roundTripMs: number[] = []
     for (let i = 0; i < CLICKS; i++) {
       const target = targets[i % targets.length]!
       const at = await clientOf(page, target.x, target.y)
-      const result = await page.evaluate<{ ms?: number; error?: string }>(clickProbe(at.x, at.y, 0))
+      await page.mouse.move(at.x, at.y)
+      const probe = page.evaluate<{ ms?: number; error?: string }>(afterEventProbe('pointerup'))
+      await page.mouse.down()
+      await page.mouse.up()
+      const result = await probe
       if (result.ms === undefined) throw new Error(`click ${i}: ${result.error}`)
       clickMs.push(result.ms)
+      roundTripMs.push(Number.parseFloat(await page.getByTestId('round-trip').innerText()))
       await page.keyboard.press('Escape') // a fresh object each time (first click, no refinement)
       await page.waitForTimeout(50)
     }
@@ -132,21 +129,28 @@ export const toolsSuite: BenchSuite = async () => {
     process.stderr.write('brush strokes…\n')
     const first = targets[0]!
     const at = await clientOf(page, first.x, first.y)
-    await page.evaluate(clickProbe(at.x, at.y, 0)) // an object to brush on
+    await page.mouse.click(at.x, at.y) // an object to brush on
+    await page.getByTestId('candidate').first().waitFor()
     await page.keyboard.press('b')
-    const strokes: { ms: number[]; frames: number[] }[] = []
-    for (let stroke = 0; stroke < UNDOS; stroke++)
-      strokes.push(await page.evaluate<{ ms: number[]; frames: number[] }>(strokeProbe(at.x - 150, at.y - 60 + stroke * 6, 5, STROKE_SEGMENTS / 4)))
-    // One long stroke for the per-segment figure.
-    strokes.push(await page.evaluate<{ ms: number[]; frames: number[] }>(strokeProbe(at.x - 150, at.y + 80, 5, STROKE_SEGMENTS)))
-    const brushMs = strokes.flatMap((stroke) => stroke.ms)
-    const brushFrames = strokes.flatMap((stroke) => stroke.frames)
+    await page.evaluate(STROKE_START)
+    for (let stroke = 0; stroke < UNDOS; stroke++) {
+      const y = at.y - 60 + stroke * 6
+      await page.mouse.move(at.x - 150, y)
+      await page.mouse.down()
+      for (let step = 1; step <= STROKE_SEGMENTS / 4; step++) await page.mouse.move(at.x - 150 + step * 5, y + Math.sin(step / 5) * 20)
+      await page.mouse.up()
+    }
+    const strokes = await page.evaluate<{ ms: number[]; frames: number[] }>(STROKE_STOP)
+    const brushMs = strokes.ms
+    const brushFrames = strokes.frames
 
     process.stderr.write('undo…\n')
     const undoMs: number[] = []
     const undoFrames: number[] = []
     for (let i = 0; i < UNDOS; i++) {
-      const result = await page.evaluate<{ ms?: number; frames?: number; error?: string }>(UNDO_PROBE)
+      const probe = page.evaluate<{ ms?: number; frames?: number; error?: string }>(afterEventProbe('keydown'))
+      await page.keyboard.press('Control+z')
+      const result = await probe
       if (result.ms === undefined) throw new Error(`undo ${i}: ${result.error}`)
       undoMs.push(result.ms)
       undoFrames.push(result.frames!)
@@ -157,6 +161,8 @@ export const toolsSuite: BenchSuite = async () => {
     const json = {
       click_to_paint_p50_ms: p(clickMs, 50),
       click_to_paint_p95_ms: p(clickMs, 95),
+      predict_round_trip_p50_ms: p(roundTripMs, 50),
+      predict_round_trip_p95_ms: p(roundTripMs, 95),
       brush_segment_p50_ms: p(brushMs, 50),
       brush_segment_p95_ms: p(brushMs, 95),
       brush_segment_p95_frames: percentile(brushFrames, 95),
@@ -170,6 +176,8 @@ export const toolsSuite: BenchSuite = async () => {
         { metric: 'clicks measured', value: CLICKS, unit: 'clicks', note: `${SCENE}, 1500×1000, demo segmenter, embedding cached` },
         { metric: 'click → mask painted p50', value: json.click_to_paint_p50_ms, unit: 'ms', note: 'pointer release → frame drawn' },
         { metric: 'click → mask painted p95', value: json.click_to_paint_p95_ms, unit: 'ms', note: 'target ≤ 50 ms' },
+        { metric: 'of which predict round trip p50', value: json.predict_round_trip_p50_ms, unit: 'ms', note: 'WebSocket + worker + onnxruntime' },
+        { metric: 'of which predict round trip p95', value: json.predict_round_trip_p95_ms, unit: 'ms' },
         { metric: 'brush segment p50', value: json.brush_segment_p50_ms, unit: 'ms', note: `${brushMs.length} pointer moves` },
         { metric: 'brush segment p95', value: json.brush_segment_p95_ms, unit: 'ms', note: 'pointer move → frame drawn' },
         { metric: 'brush segment p95', value: json.brush_segment_p95_frames, unit: 'frames', note: 'target: within one frame' },

@@ -4,7 +4,7 @@
  * eraser strokes, with undo/redo), plus the hover preview before the first prompt and the effort
  * (time from the first prompt, clicks and strokes) that goes with the object when it is committed.
  */
-import type { MaskSummary, PromptBox, PromptPoint, SegmenterStatus, SkippedObject } from '../../src-preload/contract/dto'
+import type { MaskCandidate, MaskSummary, PromptBox, PromptPoint, SegmenterStatus, SkippedObject } from '../../src-preload/contract/dto'
 import type { AnyTesseraEvent } from '../../src-preload/contract/events'
 import { call, transport } from '../lib/api'
 import { compressRle, decodeMask, decompressRle, encodeMask, paintStrokeSegment, unionRect } from '../../src-main/core/masks'
@@ -21,6 +21,23 @@ import {
 
 /** Hover previews: wait this long after the pointer stops before asking (ms), and keep one request in flight. */
 const PREVIEW_DELAY_MS = 60
+/** Pixels of this many recent draft steps are kept (1.5 MB each at 1500×1000), so undo and redo repaint at once. */
+const PIXEL_CACHE_STEPS = 16
+
+/** A model candidate whose pixels are decoded when first looked at (most of the three never are): ~3 ms each at 1.5 MP. */
+function lazyCandidate(candidate: MaskCandidate): DraftCandidate {
+  let pixels: Uint8Array | null = null
+  return {
+    handle: candidate.handle,
+    token: candidate.token,
+    predictedIou: candidate.predictedIou,
+    stabilityScore: candidate.stabilityScore,
+    area: candidate.area,
+    get pixels() {
+      return (pixels ??= decodeMask(decompressRle(candidate.rle)))
+    },
+  }
+}
 
 export interface DraftCommit {
   rle: CompressedRle
@@ -63,6 +80,8 @@ class SegmenterState {
   clicks = 0
 
   private readonly draft = new ObjectDraft()
+  /** Pixels per recent step (oldest first), never the live buffer itself. */
+  private readonly pixelCache = new Map<DraftSnapshot, Uint8Array>()
   private requestSeq = 0
   private liveStroke: { stroke: BrushStroke; points: { x: number; y: number }[] } | null = null
   private previewSeq = 0
@@ -134,6 +153,7 @@ class SegmenterState {
   clear(): void {
     this.requestSeq++ // an answer still in flight is for a prompt that no longer exists
     this.draft.reset()
+    this.pixelCache.clear()
     this.liveStroke = null
     this.busy = false
     this.error = null
@@ -289,6 +309,7 @@ class SegmenterState {
     const verb = stroke.mode === 'paint' ? 'Brush' : 'Eraser'
     this.draft.push({ strokes: [...this.snapshot.strokes, stroke], label: `${verb} stroke` })
     this.sync(false) // the pixels already hold the stroke
+    if (this.pixels) this.remember(this.snapshot, this.pixels)
   }
 
   cancelStroke(): void {
@@ -398,9 +419,21 @@ class SegmenterState {
     if (recompute) {
       const size = this.size
       const empty = snapshot.candidates.length === 0 && snapshot.strokes.length === 0
-      this.pixels = !size || empty ? null : draftPixels(snapshot, size.width, size.height)
+      const cached = this.pixelCache.get(snapshot)
+      // A copy: strokes paint into this.pixels in place.
+      this.pixels = !size || empty ? null : cached ? cached.slice() : draftPixels(snapshot, size.width, size.height)
+      if (this.pixels && !cached) this.remember(snapshot, this.pixels)
       this.dirty = null
       this.pixelsVersion++
+    }
+  }
+
+  private remember(snapshot: DraftSnapshot, pixels: Uint8Array): void {
+    this.pixelCache.delete(snapshot)
+    this.pixelCache.set(snapshot, pixels.slice())
+    for (const key of this.pixelCache.keys()) {
+      if (this.pixelCache.size <= PIXEL_CACHE_STEPS) break
+      this.pixelCache.delete(key)
     }
   }
 
@@ -423,7 +456,7 @@ class SegmenterState {
         ...(refineFrom ? { refineFrom } : {}),
       })
       if (seq !== this.requestSeq || imageId !== this.imageId || this.draft.current !== step) return // a newer step won
-      const candidates = result.candidates.map((candidate) => ({ ...candidate, pixels: decodeMask(decompressRle(candidate.rle)) }))
+      const candidates = result.candidates.map(lazyCandidate)
       this.draft.amend({ candidates, shown: result.best, pending: false, refinements: step.refinements + (refineFrom ? 1 : 0) })
       this.error = null
       this.embeddings = { ...this.embeddings, [imageId]: 'ready' }
