@@ -119,6 +119,11 @@ describe('annotating what the model missed', () => {
     await page.mouse.move(to.x, to.y, { steps: 3 })
     await page.mouse.up()
     await expect.poll(() => page.getByTestId('object-effort').innerText()).toContain('1 strokes')
+    // The stroke is the object's own step: undo takes it back, redo restores it, before anything is committed.
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => page.getByTestId('object-effort').innerText()).not.toContain('strokes')
+    await page.keyboard.press('Control+Shift+z')
+    await expect.poll(() => page.getByTestId('object-effort').innerText()).toContain('1 strokes')
     await screenshot(page, '41-tools-brush')
     await page.keyboard.press('Enter')
     await expect.poll(async () => (await manualMasks()).length, { timeout: 15_000 }).toBe(1)
