@@ -146,14 +146,11 @@ class WorkspaceState {
     this.selectedId = this.currentId
   }
 
-  /** Steps after any decision still on its way, so "reject, next" lands where the keys say. */
+  /** One step through the queue (decisions are applied on screen at once, so this needs no waiting). */
   step(direction: 1 | -1): Promise<void> {
-    const next = this.busy.then(() => {
-      this.currentId = stepQueue(this.queueIds, this.currentId, direction)
-      this.selectedId = this.currentId
-    })
-    this.busy = next
-    return next
+    this.currentId = stepQueue(this.queueIds, this.currentId, direction)
+    this.selectedId = this.currentId
+    return Promise.resolve()
   }
 
   select(id: number | null): void {
@@ -183,10 +180,22 @@ class WorkspaceState {
     )
   }
 
+  /**
+   * Decides masks. Shown at once (the canvas repaints in the next frame, the queue moves on), then
+   * stored; if storing fails the image's masks are reloaded from the database, so the screen never
+   * shows a decision that was not kept.
+   */
   decide(decisions: { maskId: number; state: MaskDecision }[], label?: string): Promise<void> {
     const image = this.image
     if (!image) return Promise.resolve()
-    return this.serial(() => call('masks:decide', { imageId: image.id, decisions, ...(label ? { label } : {}) }))
+    const shown = decisions.flatMap(({ maskId, state }) => {
+      const mask = this.masks.get(maskId)
+      return mask && mask.state !== state ? [{ ...mask, state }] : []
+    })
+    if (shown.length > 0) this.applyMasks(shown)
+    const stored = this.serial(() => call('masks:decide', { imageId: image.id, decisions, ...(label ? { label } : {}) }))
+    stored.catch(() => void this.reload())
+    return stored
   }
 
   /** Commits a person's mask (a chosen candidate, maybe edited) as one undoable action. */
@@ -257,12 +266,21 @@ class WorkspaceState {
   }
 
   private apply(change: ReviewChange): void {
+    this.image = change.image
+    this.history = change.history
+    this.lastSaved = new Date().toISOString()
+    this.applyMasks(change.masks)
+    void this.refreshOverlaps()
+  }
+
+  /** Takes these masks as they are now: coverage, queue and the canvas follow (only masks whose state or pixels changed repaint). */
+  private applyMasks(summaries: readonly MaskSummary[]): void {
     // A fresh plain Map assigned whole to a $state.raw field: reactivity comes from the assignment.
     // eslint-disable-next-line svelte/prefer-svelte-reactivity
     const masks = new Map(this.masks)
     const changed: number[] = []
     const previousQueue = this.queueIds
-    for (const summary of change.masks) {
+    for (const summary of summaries) {
       const old = masks.get(summary.id)
       const next: WorkspaceMask = old ? { ...summary, bitmap: old.bitmap } : toWorkspaceMask(summary)
       if (this.coverage) {
@@ -272,19 +290,15 @@ class WorkspaceState {
         if (!covered && covers) this.coverage.add(next.bitmap)
       }
       masks.set(summary.id, next)
-      changed.push(summary.id)
+      if (!old || old.state !== next.state || old.rle.counts !== next.rle.counts) changed.push(summary.id)
     }
     this.masks = masks
-    this.image = change.image
-    this.history = change.history
-    this.lastSaved = new Date().toISOString()
     this.queueIds = queueOf([...masks.values()], this.order).map((mask) => mask.id)
     const wasCurrent = this.currentId
     this.currentId = nextCurrent(previousQueue, this.currentId, this.queueIds)
     if (this.selectedId === null || this.selectedId === wasCurrent) this.selectedId = this.currentId
     this.updateCoverage()
-    this.onCanvasChange?.({ kind: 'some', ids: changed })
-    void this.refreshOverlaps()
+    if (changed.length > 0) this.onCanvasChange?.({ kind: 'some', ids: changed })
   }
 
   private setAllMasks(list: WorkspaceMask[]): void {
