@@ -9,8 +9,8 @@
  * CDP round trips of the driver are not counted. Needs `npm run build`.
  */
 import type { Page } from 'playwright-core'
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { readDemoGroundTruth } from '../../src-main/core/demo/demo-project'
 import { decodeMask, decompressRle } from '../../src-main/core/masks'
 import { startApp } from '../../test/e2e/support/app-harness'
 import { launchChromium, openPage } from '../../test/e2e/support/browser'
@@ -94,10 +94,7 @@ export const toolsSuite: BenchSuite = async () => {
     await page.goto(app.shell.url)
     await page.getByTestId('open-demo').click()
     await page.locator(`[data-testid=grid-cell][title="${SCENE}"]`).click()
-    const truth = JSON.parse(await readFile(join(app.dataDir, 'demo-images', 'ground-truth.json'), 'utf8')) as Record<
-      string,
-      { width: number; objects: { parentId: number | null; area: number; segmentation: { size: [number, number]; counts: string } }[] }
-    >
+    const truth = await readDemoGroundTruth(join(app.dataDir, 'demo-images'))
     const scene = truth[SCENE]!
     const targets = scene.objects
       .filter((object) => object.parentId === null && object.area > 2000)

@@ -3,11 +3,11 @@
  * onnxruntime-node behind the web shell): open a demo scene, click an object, see its mask painted
  * and its candidates listed; refine with a negative point; cycle candidates; clear.
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readDemoGroundTruth, type DemoTruthObject } from '../../src-main/core/demo/demo-project'
 import { decodeMask, decompressRle } from '../../src-main/core/masks'
 import { maskCentroid, maskIou } from '../support/mask-geometry'
 import { startApp, type AppHarness } from './support/app-harness'
@@ -18,14 +18,6 @@ let app: AppHarness
 let browser: Browser
 let page: Page
 let errors: string[]
-
-interface TruthObject {
-  id: number
-  kind: string
-  parentId: number | null
-  area: number
-  segmentation: { size: [number, number]; counts: string }
-}
 
 beforeAll(async () => {
   app = await startApp()
@@ -48,7 +40,7 @@ async function pixelAt(point: { x: number; y: number }): Promise<[number, number
 }
 
 describe('segmenting a demo object', () => {
-  let target: TruthObject
+  let target: DemoTruthObject
   let click: { x: number; y: number }
   let truthMask: Uint8Array
 
@@ -56,10 +48,7 @@ describe('segmenting a demo object', () => {
     await page.goto(app.shell.url)
     await page.getByTestId('open-demo').click()
     await expect.poll(() => page.getByTestId('image-total').innerText(), { timeout: 60_000 }).toBe('12')
-    const truth = JSON.parse(await readFile(join(app.dataDir, 'demo-images', 'ground-truth.json'), 'utf8')) as Record<
-      string,
-      { width: number; height: number; objects: TruthObject[] }
-    >
+    const truth = await readDemoGroundTruth(join(app.dataDir, 'demo-images'))
     const scene = truth['scene-01.jpg']!
     const childless = scene.objects.filter(
       (object) =>

@@ -4,31 +4,23 @@
  * the brush, commit, undo and redo; draw a box around another; skip an object after the time limit
  * and reopen it later; and find the effort (seconds, clicks, proposal IoU) recorded.
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MaskSummary } from '../../src-preload/contract/dto'
+import { readDemoGroundTruth, type DemoTruthObject } from '../../src-main/core/demo/demo-project'
 import { decodeMask, decompressRle } from '../../src-main/core/masks'
 import { maskCentroid, maskIou } from '../support/mask-geometry'
 import { startApp, type AppHarness } from './support/app-harness'
 import { launchChromium, openPage, screenshot } from './support/browser'
 import { screenOf as screenOfPixel } from './support/canvas'
 
-interface TruthObject {
-  id: number
-  kind: string
-  parentId: number | null
-  area: number
-  segmentation: { size: [number, number]; counts: string }
-}
-
 let app: AppHarness
 let browser: Browser
 let page: Page
 let errors: string[]
 let imageId: number
-let objects: { truth: TruthObject; mask: Uint8Array; centre: { x: number; y: number } }[]
+let objects: { truth: DemoTruthObject; mask: Uint8Array; centre: { x: number; y: number } }[]
 let width: number
 let boxTarget: (typeof objects)[number] | undefined
 
@@ -56,10 +48,7 @@ describe('annotating what the model missed', () => {
     await page.goto(app.shell.url)
     await page.getByTestId('open-demo').click()
     await expect.poll(() => page.getByTestId('image-total').innerText(), { timeout: 60_000 }).toBe('12')
-    const truth = JSON.parse(await readFile(join(app.dataDir, 'demo-images', 'ground-truth.json'), 'utf8')) as Record<
-      string,
-      { width: number; height: number; objects: TruthObject[] }
-    >
+    const truth = await readDemoGroundTruth(join(app.dataDir, 'demo-images'))
     const scene = truth['scene-03.jpg']!
     width = scene.width
     // Separate, whole objects (no children, no parent): one click should find each.

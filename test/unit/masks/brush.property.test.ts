@@ -12,6 +12,10 @@ const RUNS = { numRuns: 300 }
 const sizeArbitrary = fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }))
 /** Points inside and somewhat outside the image, sub-pixel. */
 const coordinate = (extent: number) => fc.double({ min: -6, max: extent + 6, noNaN: true })
+/** An image size and a segment's two ends: [width, height, ax, ay, bx, by]. */
+const capsuleCase = sizeArbitrary.chain(([w, h]) =>
+  fc.tuple(fc.constant(w), fc.constant(h), coordinate(w), coordinate(h), coordinate(w), coordinate(h)),
+)
 const radiusArbitrary = fc.oneof(fc.double({ min: 0.3, max: 9, noNaN: true }), fc.constantFrom(0.5, 1, 1.5, 2, 3, 4.5))
 
 function bruteCapsule(width: number, height: number, ax: number, ay: number, bx: number, by: number, radius: number): Uint8Array {
@@ -37,53 +41,41 @@ function diskStamps(width: number, height: number, ax: number, ay: number, bx: n
 describe('brush capsules', () => {
   it('paint exactly the pixels whose centre is within the radius of the segment, and report their bounds', () => {
     fc.assert(
-      fc.property(
-        sizeArbitrary.chain(([w, h]) =>
-          fc.tuple(fc.constant(w), fc.constant(h), coordinate(w), coordinate(h), coordinate(w), coordinate(h)),
-        ),
-        radiusArbitrary,
-        ([width, height, ax, ay, bx, by], radius) => {
-          const pixels = new Uint8Array(width * height)
-          const rect = paintCapsule(pixels, width, height, { x: ax, y: ay }, { x: bx, y: by }, radius, 1)
-          const expected = bruteCapsule(width, height, ax, ay, bx, by, radius)
-          expect(pixels).toEqual(expected)
-          const set = [...expected.keys()].filter((k) => expected[k] === 1)
-          if (set.length === 0) {
-            expect(rect).toBeNull()
-            return
-          }
-          const xs = set.map((k) => k % width)
-          const ys = set.map((k) => Math.floor(k / width))
-          expect(rect).toEqual({
-            x: Math.min(...xs),
-            y: Math.min(...ys),
-            width: Math.max(...xs) - Math.min(...xs) + 1,
-            height: Math.max(...ys) - Math.min(...ys) + 1,
-          })
-        },
-      ),
+      fc.property(capsuleCase, radiusArbitrary, ([width, height, ax, ay, bx, by], radius) => {
+        const pixels = new Uint8Array(width * height)
+        const rect = paintCapsule(pixels, width, height, { x: ax, y: ay }, { x: bx, y: by }, radius, 1)
+        const expected = bruteCapsule(width, height, ax, ay, bx, by, radius)
+        expect(pixels).toEqual(expected)
+        const set = [...expected.keys()].filter((k) => expected[k] === 1)
+        if (set.length === 0) {
+          expect(rect).toBeNull()
+          return
+        }
+        const xs = set.map((k) => k % width)
+        const ys = set.map((k) => Math.floor(k / width))
+        expect(rect).toEqual({
+          x: Math.min(...xs),
+          y: Math.min(...ys),
+          width: Math.max(...xs) - Math.min(...xs) + 1,
+          height: Math.max(...ys) - Math.min(...ys) + 1,
+        })
+      }),
       RUNS,
     )
   })
 
   it('agree with stamping a disk at every point along the path, up to pixels on the brush’s edge', () => {
     fc.assert(
-      fc.property(
-        sizeArbitrary.chain(([w, h]) =>
-          fc.tuple(fc.constant(w), fc.constant(h), coordinate(w), coordinate(h), coordinate(w), coordinate(h)),
-        ),
-        radiusArbitrary,
-        ([width, height, ax, ay, bx, by], radius) => {
-          const pixels = new Uint8Array(width * height)
-          paintCapsule(pixels, width, height, { x: ax, y: ay }, { x: bx, y: by }, radius, 1)
-          const stamped = diskStamps(width, height, ax, ay, bx, by, radius)
-          for (let k = 0; k < pixels.length; k++) {
-            if (pixels[k] === stamped[k]) continue
-            const d = Math.sqrt(segmentDistanceSquared((k % width) + 0.5, Math.floor(k / width) + 0.5, ax, ay, bx, by))
-            expect(Math.abs(d - radius)).toBeLessThan(0.01)
-          }
-        },
-      ),
+      fc.property(capsuleCase, radiusArbitrary, ([width, height, ax, ay, bx, by], radius) => {
+        const pixels = new Uint8Array(width * height)
+        paintCapsule(pixels, width, height, { x: ax, y: ay }, { x: bx, y: by }, radius, 1)
+        const stamped = diskStamps(width, height, ax, ay, bx, by, radius)
+        for (let k = 0; k < pixels.length; k++) {
+          if (pixels[k] === stamped[k]) continue
+          const d = Math.sqrt(segmentDistanceSquared((k % width) + 0.5, Math.floor(k / width) + 0.5, ax, ay, bx, by))
+          expect(Math.abs(d - radius)).toBeLessThan(0.01)
+        }
+      }),
       RUNS,
     )
   })
