@@ -422,7 +422,8 @@ class SegmenterState {
       const cached = this.pixelCache.get(snapshot)
       // A copy: strokes paint into this.pixels in place.
       this.pixels = !size || empty ? null : cached ? cached.slice() : draftPixels(snapshot, size.width, size.height)
-      if (this.pixels && !cached) this.remember(snapshot, this.pixels)
+      // Only steps with strokes are worth keeping: without strokes the pixels are one copy of a candidate.
+      if (this.pixels && !cached && snapshot.strokes.length > 0) this.remember(snapshot, this.pixels)
       this.dirty = null
       this.pixelsVersion++
     }
