@@ -5,10 +5,10 @@
  * through the import dialog, and the masks arrive identical.
  */
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readDemoGroundTruth } from '../../src-main/core/demo/demo-project'
 import { MaskRepository } from '../../src-main/core/project/mask-repository'
 import { startApp, type AppHarness } from './support/app-harness'
 import { launchChromium, openPage, screenshot } from './support/browser'
@@ -20,17 +20,13 @@ let errors: string[]
 let bundle: string
 let expected: string[]
 
-interface Truth {
-  [file: string]: { objects: { segmentation: { size: [number, number]; counts: string } }[] }
-}
-
 beforeAll(async () => {
   app = await startApp()
   await app.backend.call('projects:openDemo', {})
   const session = app.backend.currentProject!
   await Promise.all(session.jobs.list().map((job) => session.jobs.wait(job.id)))
   // The demo's true masks become accepted masks; a few extra proposals must not be exported.
-  const truth = JSON.parse(await readFile(join(app.dataDir, 'demo-images', 'ground-truth.json'), 'utf8')) as Truth
+  const truth = await readDemoGroundTruth(join(app.dataDir, 'demo-images'))
   const masks = new MaskRepository(session.db)
   expected = []
   for (const row of session.images.all().slice(0, 4)) {
