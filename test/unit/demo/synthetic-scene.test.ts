@@ -1,6 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { generateScene, type SceneObject, type SyntheticScene } from '../../../src-main/core/demo/synthetic-scene'
+import {
+  OBJECT_ROLES,
+  QUALITY_SCENE_LAYOUT,
+  generateQualityScene,
+  generateScene,
+  type SceneObject,
+  type SyntheticScene,
+} from '../../../src-main/core/demo/synthetic-scene'
 import { seededRandom } from '../../../src-main/core/demo/seeded-random'
 
 function count(mask: Uint8Array): number {
@@ -130,3 +137,79 @@ describe('generateScene', () => {
     }
   })
 })
+
+/** Whether two masks meet across a pixel edge (or overlap). */
+function adjacent(a: Uint8Array, b: Uint8Array, width: number): boolean {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== 1) continue
+    const x = i % width
+    if (b[i] === 1 || (x + 1 < width && b[i + 1] === 1) || (x > 0 && b[i - 1] === 1) || b[i + width] === 1 || b[i - width] === 1)
+      return true
+  }
+  return false
+}
+
+function root(scene: SyntheticScene, object: SceneObject): number {
+  let current = object
+  while (current.parentId !== null) current = scene.objects.find((o) => o.id === current.parentId)!
+  return current.id
+}
+
+describe('object roles', () => {
+  it('labels every object of generateScene by what it poses: small, nested, touching, else distinct', () => {
+    fc.assert(
+      fc.property(sceneArgs, ({ seed, width, height, objects }) => {
+        const scene = generateScene(seed, width, height, objects)
+        const parents = new Set(scene.objects.map((o) => o.parentId))
+        for (const o of scene.objects) {
+          expect(OBJECT_ROLES).toContain(o.role)
+          if (o.role === 'small') continue
+          expect(o.role === 'nested').toBe(o.parentId !== null || parents.has(o.id))
+          if (o.role === 'nested') continue
+          const others = scene.objects.filter((other) => root(scene, other) !== root(scene, o))
+          expect(o.role === 'touching').toBe(others.some((other) => adjacent(o.mask, other.mask, width)))
+        }
+        expect(scene.objects.at(-1)?.role).toBe('small') // the last object is drawn small
+      }),
+      { numRuns: 20 },
+    )
+  })
+})
+
+describe('generateQualityScene', () => {
+  it('holds every kind in fixed numbers: 3 distinct, 3 objects with a part, 3 touching pairs, 3 small', () => {
+    for (const seed of [7000, 7001, 7002, 7003]) {
+      const scene = generateQualityScene(seed, 600, 400)
+      const count = (role: string) => scene.objects.filter((o) => o.role === role).length
+      expect([count('distinct'), count('nested'), count('touching'), count('small')]).toEqual([
+        QUALITY_SCENE_LAYOUT.distinct,
+        2 * QUALITY_SCENE_LAYOUT.nested,
+        2 * QUALITY_SCENE_LAYOUT.touching,
+        QUALITY_SCENE_LAYOUT.small,
+      ])
+      for (const o of scene.objects) {
+        expect(o.area).toBe(count1(o.mask))
+        const others = scene.objects.filter((other) => root(scene, other) !== root(scene, o))
+        const touches = others.filter((other) => adjacent(o.mask, other.mask, 600))
+        // Distinct, nested and small groups stand apart; each touching object meets exactly its partner.
+        expect(touches.length, `object ${o.id} (${o.role})`).toBe(o.role === 'touching' ? 1 : 0)
+        if (o.parentId !== null) expect(scene.objects.find((p) => p.id === o.parentId)?.role).toBe('nested')
+      }
+      const small = scene.objects.filter((o) => o.role === 'small')
+      const large = scene.objects.filter((o) => o.role === 'distinct')
+      expect(Math.max(...small.map((o) => o.area))).toBeLessThan(Math.min(...large.map((o) => o.area)))
+    }
+  })
+
+  it('is deterministic for a seed and differs between seeds', () => {
+    const a = generateQualityScene(5, 300, 200)
+    expect(Buffer.from(generateQualityScene(5, 300, 200).rgb).equals(Buffer.from(a.rgb))).toBe(true)
+    expect(Buffer.from(generateQualityScene(6, 300, 200).rgb).equals(Buffer.from(a.rgb))).toBe(false)
+  })
+})
+
+function count1(mask: Uint8Array): number {
+  let n = 0
+  for (const v of mask) n += v
+  return n
+}
