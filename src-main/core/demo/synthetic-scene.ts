@@ -205,7 +205,10 @@ class ScenePainter {
         for (const member of chains[other - 1] as number[]) touching.add(member)
       }
     }
-    const hasParts = new Set(objects.map((object) => object.parentId).filter((id): id is number => id !== null))
+    // Parts hidden entirely by later objects are left out, so they make no object nested.
+    const hasParts = new Set(
+      objects.filter((object, index) => object.parentId !== null && (areas[index] as number) > 0).map((object) => object.parentId),
+    )
     const role = (id: number, parentId: number | null): ObjectRole =>
       this.small.has(id) ? 'small' : parentId !== null || hasParts.has(id) ? 'nested' : touching.has(id) ? 'touching' : 'distinct'
     return {

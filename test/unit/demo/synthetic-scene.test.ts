@@ -171,7 +171,7 @@ describe('object roles', () => {
         }
         expect(scene.objects.at(-1)?.role).toBe('small') // the last object is drawn small
       }),
-      { numRuns: 20 },
+      { numRuns: 40 },
     )
   })
 })
