@@ -146,13 +146,8 @@ function lastNonzeroIndex(mask: Uint8Array): number {
  * sort of the transitions by column. Work beyond the scan is proportional to the mask's boundary.
  */
 export function encodeMask(mask: Uint8Array, height: number, width: number): Rle {
-  if (!isNonNegativeInteger(height) || !isNonNegativeInteger(width)) {
-    throw new RangeError(`encodeMask: height and width must be non-negative integers, got ${height}×${width}`)
-  }
+  checkMaskSize(mask, height, width, 'encodeMask')
   const pixelCount = height * width
-  if (mask.length !== pixelCount) {
-    throw new RangeError(`encodeMask: mask has ${mask.length} bytes but ${height}×${width} needs ${pixelCount}`)
-  }
   const firstSet = firstNonzeroIndex(mask)
   if (firstSet < 0) return { size: [height, width], counts: Uint32Array.of(pixelCount) }
   const lastSet = lastNonzeroIndex(mask)
@@ -161,23 +156,8 @@ export function encodeMask(mask: Uint8Array, height: number, width: number): Rle
   const firstRow = Math.floor(firstSet / width)
   const lastRow = Math.floor(lastSet / width)
 
-  let xs = transitionXs
-  let ys = transitionYs
-  let count = 0
-  const push = (x: number, y: number): void => {
-    if (count === xs.length) {
-      xs = growScratch(xs)
-      ys = growScratch(ys)
-    }
-    xs[count] = x
-    ys[count++] = y
-  }
-  // Row 0 against the previous column's last pixel.
-  const lastRowStart = (height - 1) * width
-  for (let x = 0; x < width; x++) {
-    const previous = x === 0 ? false : mask[lastRowStart + x - 1] !== 0
-    if ((mask[x] !== 0) !== previous) push(x, 0)
-  }
+  const transitions = new TransitionList()
+  pushRowZeroTransitions(mask, height, width, transitions)
   const words = mask.byteOffset % 4 === 0 && width % 4 === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, pixelCount >> 2) : null
   const wordsPerRow = width >> 2
   for (let y = Math.max(1, firstRow); y <= Math.min(height - 1, lastRow + 1); y++) {
@@ -188,32 +168,97 @@ export function encodeMask(mask: Uint8Array, height: number, width: number): Rle
       const aboveWord = aboveStart >> 2
       for (let w = 0; w < wordsPerRow; w++) {
         if (words[rowWord + w] === words[aboveWord + w]) continue
-        for (let x = w * 4; x < w * 4 + 4; x++) if ((mask[rowStart + x] !== 0) !== (mask[aboveStart + x] !== 0)) push(x, y)
+        for (let x = w * 4; x < w * 4 + 4; x++) if ((mask[rowStart + x] !== 0) !== (mask[aboveStart + x] !== 0)) transitions.push(x, y)
       }
     } else {
-      for (let x = 0; x < width; x++) if ((mask[rowStart + x] !== 0) !== (mask[aboveStart + x] !== 0)) push(x, y)
+      for (let x = 0; x < width; x++) if ((mask[rowStart + x] !== 0) !== (mask[aboveStart + x] !== 0)) transitions.push(x, y)
     }
   }
-  // Counting sort by column (stable, so rows stay in order within a column).
-  const columnStarts = new Uint32Array(width + 1)
-  for (let i = 0; i < count; i++) columnStarts[(xs[i] as number) + 1]!++
-  for (let x = 0; x < width; x++) columnStarts[x + 1]! += columnStarts[x] as number
-  const positions = new Float64Array(count)
+  return transitions.toRle(height, width)
+}
+
+/**
+ * {@link encodeMask} when the transitions of rows 1… are already known (the SIMD threshold kernel finds
+ * them while it binarises): `rowTransitions[0…count)` are the row-major indices y·width + x, y ≥ 1, of
+ * every pixel that differs from the one above it, in increasing order. `mask` supplies rows 0 and h−1.
+ */
+export function encodeMaskWithRowTransitions(
+  mask: Uint8Array,
+  height: number,
+  width: number,
+  rowTransitions: Uint32Array,
+  count: number,
+): Rle {
+  checkMaskSize(mask, height, width, 'encodeMaskWithRowTransitions')
+  if (!(count >= 0 && count <= rowTransitions.length)) throw new RangeError(`transition count ${count} is out of range`)
+  const transitions = new TransitionList()
+  pushRowZeroTransitions(mask, height, width, transitions)
   for (let i = 0; i < count; i++) {
-    const x = xs[i] as number
-    positions[columnStarts[x]!++] = x * height + (ys[i] as number)
+    const index = rowTransitions[i] as number
+    const y = Math.floor(index / width)
+    transitions.push(index - y * width, y)
   }
-  const counts = new Uint32Array(count + 1)
-  let previous = 0
-  for (let i = 0; i < count; i++) {
-    const position = positions[i] as number
-    counts[i] = position - previous
-    previous = position
+  return transitions.toRle(height, width)
+}
+
+function checkMaskSize(mask: Uint8Array, height: number, width: number, what: string): void {
+  if (!isNonNegativeInteger(height) || !isNonNegativeInteger(width)) {
+    throw new RangeError(`${what}: height and width must be non-negative integers, got ${height}×${width}`)
   }
-  counts[count] = pixelCount - previous
-  transitionXs = xs.length > RETAINED_SCRATCH_COUNTS ? new Uint32Array(1 << 12) : xs
-  transitionYs = ys.length > RETAINED_SCRATCH_COUNTS ? new Uint32Array(1 << 12) : ys
-  return { size: [height, width], counts }
+  if (mask.length !== height * width) {
+    throw new RangeError(`${what}: mask has ${mask.length} bytes but ${height}×${width} needs ${height * width}`)
+  }
+}
+
+/** Row 0 against the previous column's last pixel (column-major order wraps from row h−1 to row 0). */
+function pushRowZeroTransitions(mask: Uint8Array, height: number, width: number, transitions: TransitionList): void {
+  if (height === 0) return
+  const lastRowStart = (height - 1) * width
+  for (let x = 0; x < width; x++) {
+    const previous = x === 0 ? false : mask[lastRowStart + x - 1] !== 0
+    if ((mask[x] !== 0) !== previous) transitions.push(x, 0)
+  }
+}
+
+/** (x, y) of column-major transitions, gathered in row-major order, in module scratch reused between calls. */
+class TransitionList {
+  private xs = transitionXs
+  private ys = transitionYs
+  private count = 0
+
+  push(x: number, y: number): void {
+    if (this.count === this.xs.length) {
+      this.xs = growScratch(this.xs)
+      this.ys = growScratch(this.ys)
+    }
+    this.xs[this.count] = x
+    this.ys[this.count++] = y
+  }
+
+  /** Counting sort by column (stable, so rows stay in order within a column), then run lengths. */
+  toRle(height: number, width: number): Rle {
+    const { xs, ys, count } = this
+    const pixelCount = height * width
+    const columnStarts = new Uint32Array(width + 1)
+    for (let i = 0; i < count; i++) columnStarts[(xs[i] as number) + 1]!++
+    for (let x = 0; x < width; x++) columnStarts[x + 1]! += columnStarts[x] as number
+    const positions = new Float64Array(count)
+    for (let i = 0; i < count; i++) {
+      const x = xs[i] as number
+      positions[columnStarts[x]!++] = x * height + (ys[i] as number)
+    }
+    const counts = new Uint32Array(count + 1)
+    let previous = 0
+    for (let i = 0; i < count; i++) {
+      const position = positions[i] as number
+      counts[i] = position - previous
+      previous = position
+    }
+    counts[count] = pixelCount - previous
+    transitionXs = xs.length > RETAINED_SCRATCH_COUNTS ? new Uint32Array(1 << 12) : xs
+    transitionYs = ys.length > RETAINED_SCRATCH_COUNTS ? new Uint32Array(1 << 12) : ys
+    return { size: [height, width], counts }
+  }
 }
 
 /** Decodes an RLE into a ROW-MAJOR mask of 0/1 bytes (index y·width + x). Throws on malformed RLEs. */

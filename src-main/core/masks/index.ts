@@ -6,6 +6,7 @@ export {
   decodeMask,
   decompressRle,
   encodeMask,
+  encodeMaskWithRowTransitions,
   maskBboxInclusive,
   rleArea,
   rleIou,

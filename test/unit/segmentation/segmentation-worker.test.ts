@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { compressRle, encodeMask, rleArea, rleToSa1bBbox } from '../../../src-main/core/masks'
 import { SegmentationError } from '../../../src-main/core/segmentation/errors'
+import { stabilityCounts } from '../../../src-main/core/segmentation/sam-official/postprocess'
 import { buildProbeModel, buildSlowEncoder } from '../../../src-main/core/segmentation/probe-models/build-probe-models'
 import { inThreadWorkerFactory, tsxWorkerFactory } from '../../../src-main/core/segmentation/worker/dev-worker'
 import { SegmentationService } from '../../../src-main/core/segmentation/worker/segmentation-service'
@@ -92,6 +94,42 @@ describe('SegmentationService with a worker thread', () => {
     expect(candidates[1]?.lowResLogits?.length).toBe(256 * 256)
     // The same image again comes from memory.
     expect((await service.encode(scene.image)).source).toBe('memory')
+  })
+
+  it('encodes answers in the worker (SIMD kernel, logits written in place) exactly as full candidates encode on this side', async () => {
+    const handle = await service.encode(scene.image)
+    const prompts = [
+      { points: [{ x: 450, y: 500, label: 'foreground' as const }] },
+      {
+        points: [
+          { x: 1100, y: 300, label: 'foreground' as const },
+          { x: 1150, y: 330, label: 'background' as const },
+        ],
+      },
+    ]
+    for (const frame of [undefined, { width: 750, height: 500 }]) {
+      for (const prompt of prompts) {
+        for (const stabilityOffset of [1, 0.5]) {
+          const options = { multimask: true, stabilityOffset, ...(frame ? { frame } : {}) }
+          const full = await service.predict(handle, prompt, options)
+          const encoded = await service.predict(handle, prompt, { ...options, output: 'rle' })
+          const expected = full.candidates.map((c) => {
+            const rle = encodeMask(c.mask, c.height, c.width)
+            return {
+              token: c.token,
+              rle: compressRle(rle),
+              area: rleArea(rle),
+              bbox: rleToSa1bBbox(rle),
+              counts: stabilityCounts(c.logits, Math.fround(stabilityOffset)),
+            }
+          })
+          expect(
+            encoded.encoded?.map((c) => ({ token: c.token, rle: c.rle, area: c.area, bbox: c.bbox, counts: c.stabilityCounts })),
+          ).toEqual(expected)
+          expect(expected.some((c) => c.area > 1000)).toBe(true)
+        }
+      }
+    }
   })
 
   it('falls back to CPU when the platform’s GPU provider cannot start, and says why', async () => {

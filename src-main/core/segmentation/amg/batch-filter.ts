@@ -33,8 +33,13 @@ export const CROP_EDGE_TOLERANCE = 20
 /** float32 counts are exact below this; above, a given stability score cannot be reproduced bit for bit. */
 const FLOAT32_EXACT_INTEGERS = 2 ** 24
 
-/** One mask proposal from the model, at crop resolution (a `SegmentationCandidate` fits). */
-export interface AmgCandidate {
+/**
+ * One mask proposal from the model, at crop resolution: with its logits (a `SegmentationCandidate` fits),
+ * or already reduced to its RLE and stability counts where the model ran (no full-size buffer moves).
+ */
+export type AmgCandidate = AmgLogitCandidate | AmgEncodedCandidate
+
+export interface AmgLogitCandidate {
   readonly width: number
   readonly height: number
   /** width×height logits, row-major. */
@@ -44,6 +49,17 @@ export interface AmgCandidate {
   readonly mask?: Uint8Array
   /** #(logit > 1) / #(logit > −1) of `logits` (offset 1 only); used with `mask` to skip a pass over the logits. */
   readonly stabilityScore?: number
+}
+
+export interface AmgEncodedCandidate {
+  readonly width: number
+  readonly height: number
+  readonly predictedIou: number
+  /** The binarised mask (logit > 0) at crop size, uncompressed COCO RLE. */
+  readonly rle: Rle
+  /** #(logit > offset) and #(logit > −offset), compared in float32, at `stabilityOffset`. */
+  readonly stabilityCounts: { readonly above: number; readonly aboveLow: number }
+  readonly stabilityOffset: number
 }
 
 /** A candidate that passed every filter, in crop coordinates apart from its mask. */
@@ -182,28 +198,44 @@ export function createCandidateFilter(
   let scratch: Uint8Array | null = null
 
   return (candidate, pointInCrop) => {
-    if (candidate.width !== width || candidate.height !== height || candidate.logits.length !== pixels) {
-      throw new RangeError(
-        `candidate is ${candidate.width}×${candidate.height} (${candidate.logits.length} logits) but the crop is ${width}×${height}`,
-      )
+    if (candidate.width !== width || candidate.height !== height) {
+      throw new RangeError(`candidate is ${candidate.width}×${candidate.height} but the crop is ${width}×${height}`)
     }
     if (!passesPredictedIou(candidate.predictedIou, predIouThresh)) return { kept: false, reason: 'predicted_iou' }
 
-    let mask: Uint8Array
+    let cropRle: Rle
     let stability: number
-    if (providedStabilityUsable && candidate.mask !== undefined && candidate.stabilityScore !== undefined) {
-      if (candidate.mask.length !== pixels) throw new RangeError(`candidate mask has ${candidate.mask.length} bytes, expected ${pixels}`)
-      mask = candidate.mask
-      stability = Math.fround(candidate.stabilityScore)
+    if ('rle' in candidate) {
+      if (Math.fround(candidate.stabilityOffset) !== offset) {
+        throw new RangeError(
+          `candidate stability was counted at offset ${candidate.stabilityOffset}, the filter uses ${stabilityScoreOffset}`,
+        )
+      }
+      if (candidate.rle.size[0] !== height || candidate.rle.size[1] !== width) {
+        throw new RangeError(`candidate RLE is ${candidate.rle.size.join('×')} but the crop is ${height}×${width}`)
+      }
+      stability = stabilityFromCounts(candidate.stabilityCounts.above, candidate.stabilityCounts.aboveLow)
+      if (!passesStability(stability, stabilityScoreThresh)) return { kept: false, reason: 'stability' }
+      cropRle = candidate.rle
     } else {
-      scratch ??= new Uint8Array(pixels)
-      mask = scratch
-      const counts = thresholdAndCountInto(candidate.logits, 0, pixels, mask, 0, offset)
-      stability = stabilityFromCounts(counts.above, counts.aboveLow)
+      if (candidate.logits.length !== pixels) {
+        throw new RangeError(`candidate has ${candidate.logits.length} logits but the crop is ${width}×${height}`)
+      }
+      let mask: Uint8Array
+      if (providedStabilityUsable && candidate.mask !== undefined && candidate.stabilityScore !== undefined) {
+        if (candidate.mask.length !== pixels) throw new RangeError(`candidate mask has ${candidate.mask.length} bytes, expected ${pixels}`)
+        mask = candidate.mask
+        stability = Math.fround(candidate.stabilityScore)
+      } else {
+        scratch ??= new Uint8Array(pixels)
+        mask = scratch
+        const counts = thresholdAndCountInto(candidate.logits, 0, pixels, mask, 0, offset)
+        stability = stabilityFromCounts(counts.above, counts.aboveLow)
+      }
+      if (!passesStability(stability, stabilityScoreThresh)) return { kept: false, reason: 'stability' }
+      cropRle = encodeMask(mask, height, width)
     }
-    if (!passesStability(stability, stabilityScoreThresh)) return { kept: false, reason: 'stability' }
 
-    const cropRle = encodeMask(mask, height, width)
     const boxInCrop = maskBboxInclusive(cropRle)
     if (isBoxNearCropEdge(boxInCrop, cropBox, imageSize)) return { kept: false, reason: 'crop_edge' }
     return {

@@ -34,6 +34,11 @@ export interface SourceCallOptions {
   readonly signal?: AbortSignal | undefined
 }
 
+export interface PredictPointsOptions extends SourceCallOptions {
+  /** `stability_score_offset`: a source that counts the stability thresholds itself counts at this offset. */
+  readonly stabilityScoreOffset: number
+}
+
 /** What the generator needs of a model. `Handle` is whatever identifies an encoded crop. */
 export interface MaskSource<Handle = unknown> {
   /** Encodes image[y0:y1, x0:x1] (exclusive ends) as an image of its own. */
@@ -46,7 +51,7 @@ export interface MaskSource<Handle = unknown> {
     handle: Handle,
     points: readonly PixelPoint[],
     cropSize: ImageSize,
-    options: SourceCallOptions,
+    options: PredictPointsOptions,
   ): Promise<readonly (readonly AmgCandidate[])[]>
   /** Points one `predictPoints` call takes: 1 (default) for batch-1 decoders, more for dynamic-batch exports. */
   readonly maxPointsPerCall?: number
@@ -188,7 +193,10 @@ export async function generateMasks<Handle>(
       const calls = callRanges(points.length, params.pointsPerBatch, pointsPerCall)
       const ask = (k: number): Promise<readonly (readonly AmgCandidate[])[]> => {
         const [start, end] = calls[k]!
-        const promise = source.predictPoints(handle, points.slice(start, end), size, { signal })
+        const promise = source.predictPoints(handle, points.slice(start, end), size, {
+          signal,
+          stabilityScoreOffset: params.stabilityScoreOffset,
+        })
         // Handled here so a call abandoned by an error or abort never surfaces as unhandled.
         promise.catch(() => undefined)
         return promise

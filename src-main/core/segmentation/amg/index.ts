@@ -22,7 +22,16 @@ export {
   uncropPoint,
   uncropProposal,
 } from './batch-filter'
-export type { AmgCandidate, CandidateFilterOptions, CandidateVerdict, CropProposal, DropReason, MaskProposal } from './batch-filter'
+export type {
+  AmgCandidate,
+  AmgEncodedCandidate,
+  AmgLogitCandidate,
+  CandidateFilterOptions,
+  CandidateVerdict,
+  CropProposal,
+  DropReason,
+  MaskProposal,
+} from './batch-filter'
 export { postprocessSmallRegions, removeSmallRegions } from './small-regions'
 export type { SmallRegionMode } from './small-regions'
 export { boxXyxyToXywh, crossCropNms, generateMasks, inCropNms, toMaskRecord } from './generate'

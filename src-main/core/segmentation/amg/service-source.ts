@@ -8,8 +8,10 @@
  *   click, no box (so the adapter adds SAM's padding row), `frame` = the crop size, multimask on. The
  *   multimask tokens 1–3 are the candidates; a decoder that returns a single mask (SAM-HQ, single-mask
  *   exports) contributes that one mask.
- * - Candidates arrive with full-resolution logits, the mask and its stability score (offset 1) from the
- *   adapter's threshold pass, so the filter reads no logits when the offset is 1.
+ * - Candidates arrive encoded (`output: 'rle'`): the worker binarises the full-resolution logits with the
+ *   SIMD kernel, counts the stability thresholds at the generator's offset and run-length encodes the
+ *   mask, so only the RLE and two counts per candidate cross the thread boundary (not 3 × 7.5 MB of
+ *   logits and masks per point at 1500×1000).
  */
 import { createHash } from 'node:crypto'
 import type { CropBox } from './crop-boxes'
@@ -18,6 +20,7 @@ import type { MaskSource } from './generate'
 import type { EmbeddingHandle } from '../worker/protocol'
 import type { SegmentationService } from '../worker/segmentation-service'
 import type { RgbImage } from '../variants/types'
+import { decompressRle } from '../../masks'
 
 /** The parts of the service the source uses. */
 export type AmgSegmentationService = Pick<SegmentationService, 'encode' | 'predict'>
@@ -66,16 +69,26 @@ export function serviceMaskSource(service: AmgSegmentationService, image: RgbIma
       }
       return handle
     },
-    async predictPoints(handle, points, size) {
+    async predictPoints(handle, points, size, { signal, stabilityScoreOffset }) {
       const answers = []
       for (const point of points) {
-        const { candidates } = await service.predict(
+        signal?.throwIfAborted()
+        const { encoded = [] } = await service.predict(
           handle,
           { points: [{ x: point.x, y: point.y, label: 'foreground' }] },
-          { frame: size, multimask: true },
+          { frame: size, multimask: true, output: 'rle', stabilityOffset: stabilityScoreOffset },
         )
-        const multimask = candidates.filter((c) => c.token >= 1 && c.token <= 3)
-        answers.push(multimask.length > 0 ? multimask : candidates)
+        const multimask = encoded.filter((c) => c.token >= 1 && c.token <= 3)
+        answers.push(
+          (multimask.length > 0 ? multimask : encoded).map((c) => ({
+            width: size.width,
+            height: size.height,
+            predictedIou: c.predictedIou,
+            rle: decompressRle(c.rle),
+            stabilityCounts: c.stabilityCounts,
+            stabilityOffset: stabilityScoreOffset,
+          })),
+        )
       }
       return answers
     },

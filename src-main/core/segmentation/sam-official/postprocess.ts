@@ -84,16 +84,26 @@ export function thresholdLogits(logits: Float32Array, threshold = SAM_MASK_THRES
  * SAM, which fails any `≥` filter.
  */
 export function stabilityScore(logits: Float32Array, offset = SAM_STABILITY_OFFSET, threshold = SAM_MASK_THRESHOLD): number {
+  const { above, aboveLow } = stabilityCounts(logits, offset, threshold)
+  return above / aboveLow
+}
+
+/** The two counts of the stability score: #(logit > t + offset) and #(logit > t − offset). */
+export function stabilityCounts(
+  logits: Float32Array,
+  offset = SAM_STABILITY_OFFSET,
+  threshold = SAM_MASK_THRESHOLD,
+): { above: number; aboveLow: number } {
   const hi = threshold + offset
   const lo = threshold - offset
-  let inter = 0
-  let union = 0
+  let above = 0
+  let aboveLow = 0
   for (let i = 0; i < logits.length; i++) {
     const v = logits[i] as number
-    if (v > hi) inter++
-    if (v > lo) union++
+    if (v > hi) above++
+    if (v > lo) aboveLow++
   }
-  return inter / union
+  return { above, aboveLow }
 }
 
 /**

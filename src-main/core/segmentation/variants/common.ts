@@ -12,6 +12,7 @@ import { LOW_RES_PLANE } from './prompt-rows'
 import { thresholdAndCountInto } from './logit-upscaler'
 import { SAM_STABILITY_OFFSET } from '../sam-official/postprocess'
 import type { UpscalePlan } from './logit-upscaler'
+import type { MaskKernelArena } from '../../masks/kernels/mask-kernels'
 import type { EmbeddingBinding } from './detect'
 import type { Embedding, EmbeddingTensor, ImageSize, SegmentationCandidate, TensorData, TensorMap, VariantId } from './types'
 
@@ -36,6 +37,9 @@ export function candidatesFromFullRes(params: {
   readonly lowRes: Float32Array | null
   /** Indices (into planes, iou and lowRes) to return, and the token each one is. */
   readonly picks: readonly { readonly index: number; readonly token: number }[]
+  /** Binarise with the SIMD kernel in this arena (see DecodeRequest.arena). */
+  readonly arena?: MaskKernelArena | undefined
+  readonly stabilityOffset?: number | undefined
 }): SegmentationCandidate[] {
   const { planes, count, frame, iou, lowRes, picks } = params
   const n = frame.width * frame.height
@@ -46,18 +50,59 @@ export function candidatesFromFullRes(params: {
         'an export from before segment-anything commit e9f2d58 bakes in its dummy image size (re-export the decoder)',
     )
   }
+  // float32, as torch compares float32 logits with a Python float
+  const offset = Math.fround(params.stabilityOffset ?? SAM_STABILITY_OFFSET)
+  if (params.arena) return candidatesInArena(params.arena, { ...params, offset, n })
   const masks = new Uint8Array(picks.length * n)
   return picks.map(({ index, token }, k) => {
     const logits = planes.subarray(index * n, (index + 1) * n)
     const mask = masks.subarray(k * n, (k + 1) * n)
-    const counts = thresholdAndCountInto(logits, 0, n, mask, 0, SAM_STABILITY_OFFSET)
+    const counts = thresholdAndCountInto(logits, 0, n, mask, 0, offset)
     return {
       token,
       stabilityScore: counts.above / counts.aboveLow,
+      stabilityCounts: counts,
       width: frame.width,
       height: frame.height,
       logits,
       mask,
+      lowResLogits: lowRes ? lowRes.subarray(index * LOW_RES_PLANE, (index + 1) * LOW_RES_PLANE) : null,
+      predictedIou: iou[index] as number,
+    }
+  })
+}
+
+/**
+ * The SIMD path of {@link candidatesFromFullRes}: planes already in the arena (onnxruntime wrote them there)
+ * are binarised in place; others are copied in first. Mask k of the answer is the arena's mask plane k.
+ */
+function candidatesInArena(
+  arena: MaskKernelArena,
+  params: Parameters<typeof candidatesFromFullRes>[0] & { readonly offset: number; readonly n: number },
+): SegmentationCandidate[] {
+  const { planes, count, frame, iou, lowRes, picks, offset, n } = params
+  const inPlace = arena.holds(planes)
+  if (inPlace) {
+    const laid = arena.current
+    if (laid.width !== frame.width || laid.height !== frame.height || laid.logitPlanes < count || laid.maskPlanes < picks.length) {
+      throw new SegmentationError('internal', 'the kernel arena is laid out for another frame than the decoder output')
+    }
+  } else {
+    arena.layout({ width: frame.width, height: frame.height, logitPlanes: picks.length, maskPlanes: picks.length })
+  }
+  return picks.map(({ index, token }, k) => {
+    const plane = inPlace ? index : k
+    if (!inPlace) arena.logitPlane(k).set(planes.subarray(index * n, (index + 1) * n))
+    const result = arena.threshold(plane, k, offset)
+    return {
+      token,
+      stabilityScore: result.above / result.aboveLow,
+      stabilityCounts: { above: result.above, aboveLow: result.aboveLow },
+      rowTransitions: result.rowTransitions,
+      width: frame.width,
+      height: frame.height,
+      logits: arena.logitPlane(plane),
+      mask: result.mask,
       lowResLogits: lowRes ? lowRes.subarray(index * LOW_RES_PLANE, (index + 1) * LOW_RES_PLANE) : null,
       predictedIou: iou[index] as number,
     }

@@ -104,6 +104,8 @@ export class EfficientSamAdapter implements VariantAdapter {
       iou: iou.data,
       lowRes: lowRes && lowRes.data.length === count * 256 * 256 ? lowRes.data : null,
       picks,
+      arena: request.arena,
+      stabilityOffset: request.stabilityOffset,
     })
   }
 }

@@ -20,6 +20,7 @@ import { samHwcResizedInput, samNchwInput } from './encoder-inputs'
 import type { DetectedModel } from './detect'
 import type {
   DecodeRequest,
+  PreallocatableOutput,
   Embedding,
   ImageSize,
   RgbImage,
@@ -68,7 +69,21 @@ export function samOfficialCandidates(outputs: TensorMap, request: DecodeRequest
   if (count !== 4 && count !== 1) throw new SegmentationError('inference_failed', `official SAM decoders return 4 or 1 masks, got ${count}`)
   const picks =
     count === 1 ? [{ index: 0, token: 0 }] : request.multimask ? [1, 2, 3].map((t) => ({ index: t, token: t })) : [{ index: 0, token: 0 }]
-  return candidatesFromFullRes({ planes: masks.data, count, frame: request.frame, iou: iou.data, lowRes: lowRes.data, picks })
+  return candidatesFromFullRes({
+    planes: masks.data,
+    count,
+    frame: request.frame,
+    iou: iou.data,
+    lowRes: lowRes.data,
+    picks,
+    arena: request.arena,
+    stabilityOffset: request.stabilityOffset,
+  })
+}
+
+/** `masks` is [1, C, H, W] at `orig_im_size` = the request's frame, C the export's token count (4 or 1). */
+export function samMasksOutput(tokens: number, request: DecodeRequest): PreallocatableOutput {
+  return { name: 'masks', dims: [1, tokens, request.frame.height, request.frame.width] }
 }
 
 export function samEncoderFeeds(inputName: string, form: DetectedModel['encoder']['inputForm'], image: RgbImage): TensorMap {
@@ -102,5 +117,10 @@ export class SamOfficialAdapter implements VariantAdapter {
 
   decodeOutputs(outputs: TensorMap, request: DecodeRequest): SegmentationCandidate[] {
     return samOfficialCandidates(outputs, request)
+  }
+
+  fullResolutionOutput(request: DecodeRequest): PreallocatableOutput | null {
+    const tokens = this.model.decoder.variant === 'sam-official' ? this.model.decoder.tokens : null
+    return tokens === null ? null : samMasksOutput(tokens, request)
   }
 }

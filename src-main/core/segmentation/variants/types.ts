@@ -4,6 +4,7 @@
  */
 import type { ImageSize, RgbImage } from '../sam-official/preprocess'
 import type { SamPrompt } from '../sam-official/decoder-feeds'
+import type { MaskKernelArena } from '../../masks/kernels/mask-kernels'
 
 export type { ImageSize, RgbImage } from '../sam-official/preprocess'
 export type { PromptBox, PromptPoint } from '../sam-official/decoder-feeds'
@@ -81,6 +82,13 @@ export interface SegmentationCandidate {
    * threshold pass; otherwise computed from `logits` on demand.
    */
   readonly stabilityScore?: number
+  /** #(logit > offset) and #(logit > −offset) at the request's stability offset, when the threshold pass counted them. */
+  readonly stabilityCounts?: { readonly above: number; readonly aboveLow: number }
+  /**
+   * Row-major indices (y ≥ 1) where `mask` differs from the pixel above, increasing, when the SIMD kernel
+   * found them (then the RLE costs work proportional to the boundary only).
+   */
+  readonly rowTransitions?: Uint32Array
 }
 
 export interface VariantCapabilities {
@@ -98,6 +106,21 @@ export interface DecodeRequest {
   readonly frame: ImageSize
   /** All multimask candidates (true) or the single best mask (false). */
   readonly multimask: boolean
+  /**
+   * Where full-resolution logits are binarised (by the SIMD kernel) when given. Candidates' `logits` and
+   * `mask` are then views into the arena, valid only until its next use: for answers encoded in the
+   * same thread, never for buffers that leave it.
+   */
+  readonly arena?: MaskKernelArena
+  /** Offset of the stability counts (SAM's `stability_score_offset`); default 1. */
+  readonly stabilityOffset?: number
+}
+
+/** A decoder output the engine can preallocate (in the kernel arena), so onnxruntime writes it in place. */
+export interface PreallocatableOutput {
+  readonly name: string
+  /** [1, planes, height, width]. */
+  readonly dims: readonly [1, number, number, number]
 }
 
 /** One implementation per variant; see variants/<variant>.ts. */
@@ -112,4 +135,6 @@ export interface VariantAdapter {
   decoderFeeds(prompt: SegmentationPrompt, request: DecodeRequest): TensorMap
   /** Decoder outputs → candidates at the requested frame. */
   decodeOutputs(outputs: TensorMap, request: DecodeRequest): SegmentationCandidate[]
+  /** The full-resolution logits output and its exact shape for this request, when the graph's is known. */
+  fullResolutionOutput?(request: DecodeRequest): PreallocatableOutput | null
 }

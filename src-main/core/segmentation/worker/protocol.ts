@@ -61,6 +61,8 @@ export interface PredictOptions {
    * the thread boundary (what the interactive API needs; ~1.5 MB less per candidate to move).
    */
   readonly output?: 'masks' | 'rle'
+  /** SAM's `stability_score_offset` for the stability counts (default 1). */
+  readonly stabilityOffset?: number
 }
 
 export interface PredictTimings {
@@ -76,8 +78,10 @@ export interface PredictTimings {
 export interface EncodedCandidate {
   readonly token: number
   readonly predictedIou: number
-  /** On the full-resolution logits (offset 1, threshold 0); 0 for an empty mask (SAM's 0/0 is NaN). */
+  /** On the full-resolution logits (threshold 0, the requested offset); 0 for an empty mask (SAM's 0/0 is NaN). */
   readonly stabilityScore: number
+  /** #(logit > offset) and #(logit > −offset) at the requested stability offset (compared in float32). */
+  readonly stabilityCounts: { readonly above: number; readonly aboveLow: number }
   /** COCO compressed RLE of the mask at the output frame. */
   readonly rle: { readonly size: [number, number]; readonly counts: string }
   readonly area: number

@@ -16,13 +16,23 @@ import { EmbeddingDiskStore } from '../embedding-cache/disk-store'
 import type { EmbeddingKey } from '../embedding-cache/disk-store'
 import { assertRgbImage } from '../variants/encoder-inputs'
 import { createVariantAdapter, detectVariant } from '../variants'
-import type { DetectedModel, Embedding, RgbImage, SegmentationCandidate, VariantAdapter } from '../variants'
+import type {
+  DecodeRequest,
+  DetectedModel,
+  Embedding,
+  PreallocatableOutput,
+  RgbImage,
+  SegmentationCandidate,
+  TensorMap,
+  VariantAdapter,
+} from '../variants'
 import { fromOrtOutputs, sessionSignature, toOrtFeeds } from './ort-tensors'
 import { planProviders, withProviderFallback } from './providers'
 import type { ExecutionProvider, ProviderAttempt } from './providers'
 import type { EmbeddingHandle, EncodedCandidate, EncodeResult, LoadModelResult, PredictResult, WorkerCalls } from './protocol'
-import { compressRle, encodeMask, rleArea, rleToSa1bBbox } from '../../masks'
-import { stabilityScore } from '../sam-official/postprocess'
+import { compressRle, encodeMask, encodeMaskWithRowTransitions, rleArea, rleToSa1bBbox } from '../../masks'
+import { MaskKernelArena } from '../../masks/kernels/mask-kernels'
+import { SAM_STABILITY_OFFSET, stabilityCounts } from '../sam-official/postprocess'
 
 /**
  * Bumped whenever our preprocessing changes, so embeddings cached by older code are not reused: it is
@@ -43,6 +53,8 @@ interface LoadedModel {
   readonly cacheModelKey: string
   readonly cache: EmbeddingCache
   readonly result: LoadModelResult
+  /** Set when a run with a preallocated output failed (a graph whose output shape is not the official one). */
+  preallocationRefused?: boolean
 }
 
 /**
@@ -67,6 +79,8 @@ export class SegmentationEngine {
   private model: LoadedModel | null = null
   /** Paths of the last successful load, to say "deleted after it was loaded" when they disappear. */
   private lastPaths: { encoder: string; decoder: string } | null = null
+  /** Where interactive answers are binarised (SIMD); grows to the largest frame predicted at. */
+  private readonly arena = new MaskKernelArena()
 
   async load(params: WorkerCalls['load']['params']): Promise<LoadModelResult> {
     const encoderPath = resolve(params.encoderPath)
@@ -200,24 +214,62 @@ export class SegmentationEngine {
     const cached = await model.cache.get({ imageHash: params.imageHash, modelHash: model.cacheModelKey })
     if (!cached) throw new SegmentationError('embedding_not_found', 'the embedding is no longer cached; encode the image again')
     const embedding = cached.embedding
-    const request = { embedding, frame: params.options.frame ?? embedding.imageSize, multimask: params.options.multimask ?? true }
+    const encodeHere = params.options.output === 'rle'
+    const request: DecodeRequest = {
+      embedding,
+      frame: params.options.frame ?? embedding.imageSize,
+      multimask: params.options.multimask ?? true,
+      // Answers encoded here are binarised by the SIMD kernel in the arena; full candidates leave the
+      // thread by transfer, so they get buffers of their own.
+      ...(encodeHere ? { arena: this.arena } : {}),
+      ...(params.options.stabilityOffset !== undefined ? { stabilityOffset: params.options.stabilityOffset } : {}),
+    }
     const t0 = performance.now()
     const feeds = model.adapter.decoderFeeds(params.prompt, request)
+    // onnxruntime writes the full-resolution logits straight into the arena when their shape is known.
+    const preallocated = encodeHere && !model.preallocationRefused ? model.adapter.fullResolutionOutput?.(request) : null
     const t1 = performance.now()
     let outputs
     try {
-      outputs = fromOrtOutputs(await model.decoder.run(toOrtFeeds(feeds)))
+      outputs = preallocated ? await this.runIntoArena(model, feeds, preallocated) : null
+      outputs ??= fromOrtOutputs(await model.decoder.run(toOrtFeeds(feeds)))
     } catch (error) {
       throw inferenceError(error, 'decoder')
     }
     const t2 = performance.now()
     const candidates = model.adapter.decodeOutputs(outputs, request)
-    if (params.options.output === 'rle') {
-      const encoded = candidates.map(encodeCandidate)
+    if (encodeHere) {
+      const encoded = candidates.map((candidate) => encodeCandidate(candidate, request.stabilityOffset ?? SAM_STABILITY_OFFSET))
       return { candidates: [], encoded, timings: { feedsMs: t1 - t0, decoderMs: t2 - t1, postprocessMs: performance.now() - t2 } }
     }
     const t3 = performance.now()
     return { candidates, timings: { feedsMs: t1 - t0, decoderMs: t2 - t1, postprocessMs: t3 - t2 } }
+  }
+
+  /**
+   * Runs the decoder with `output` preallocated in the arena and returns the outputs with that one as the
+   * arena's view. If the graph refuses the shape (an export whose mask size is not `orig_im_size`), returns
+   * null and stops trying for this model; the plain run then reports what the graph did return.
+   */
+  private async runIntoArena(model: LoadedModel, feeds: TensorMap, output: PreallocatableOutput): Promise<TensorMap | null> {
+    const [, planes, height, width] = output.dims
+    this.arena.layout({ width, height, logitPlanes: planes, maskPlanes: planes })
+    const fetches = Object.fromEntries(
+      model.decoder.outputNames.map((name) => [
+        name,
+        name === output.name ? new ort.Tensor('float32', this.arena.logits(), output.dims) : null,
+      ]),
+    )
+    let outputs: TensorMap
+    try {
+      outputs = fromOrtOutputs(await model.decoder.run(toOrtFeeds(feeds), fetches))
+    } catch {
+      model.preallocationRefused = true
+      return null
+    }
+    // onnxruntime-node returns a copy of a preallocated output; the arena holds the same values.
+    const returned = outputs[output.name]
+    return returned?.type === 'float32' ? { ...outputs, [output.name]: { ...returned, data: this.arena.logits() } } : outputs
   }
 
   private requireModel(): LoadedModel {
@@ -257,17 +309,31 @@ export function transferablesOf(result: PredictResult): ArrayBuffer[] {
   return [...buffers]
 }
 
-/** Mask → COCO RLE, area, SA-1B box; stability on the full-resolution logits. */
-function encodeCandidate(candidate: SegmentationCandidate): EncodedCandidate {
-  const rle = encodeMask(candidate.mask, candidate.height, candidate.width)
-  const stability = candidate.stabilityScore ?? stabilityScore(candidate.logits)
+/**
+ * Mask → COCO RLE, area, SA-1B box; stability on the full-resolution logits. Candidates from the arena
+ * bring their row transitions, so the RLE costs only their boundary; their views are not kept.
+ */
+function encodeCandidate(candidate: SegmentationCandidate, stabilityOffset: number): EncodedCandidate {
+  const rle = candidate.rowTransitions
+    ? encodeMaskWithRowTransitions(
+        candidate.mask,
+        candidate.height,
+        candidate.width,
+        candidate.rowTransitions,
+        candidate.rowTransitions.length,
+      )
+    : encodeMask(candidate.mask, candidate.height, candidate.width)
+  const counts = candidate.stabilityCounts ?? stabilityCounts(candidate.logits, Math.fround(stabilityOffset))
+  const stability = counts.above / counts.aboveLow
   return {
     token: candidate.token,
     predictedIou: candidate.predictedIou,
     stabilityScore: Number.isFinite(stability) ? stability : 0,
+    stabilityCounts: { above: counts.above, aboveLow: counts.aboveLow },
     rle: compressRle(rle),
     area: rleArea(rle),
     bbox: rleToSa1bBbox(rle),
+    // onnxruntime's own buffer (the arena only ever holds full-resolution planes), so it can be transferred.
     lowResLogits: candidate.lowResLogits,
   }
 }

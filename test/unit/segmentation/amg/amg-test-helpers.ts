@@ -3,7 +3,7 @@
  * candidates are known disks.
  */
 import { seededRandom } from '../../../../src-main/core/demo/seeded-random'
-import type { AmgCandidate, CropBox, MaskSource, PixelPoint } from '../../../../src-main/core/segmentation/amg'
+import type { AmgLogitCandidate, CropBox, MaskSource, PixelPoint } from '../../../../src-main/core/segmentation/amg'
 import type { ImageSize } from '../../../../src-main/core/segmentation/variants/types'
 
 /** Row-major 0/1 mask from rows of '#' (set) and '.' (clear). */
@@ -57,7 +57,7 @@ export function candidateFrom(
   predictedIou: number,
   logit: (x: number, y: number) => number,
   withMask = false,
-): AmgCandidate {
+): AmgLogitCandidate {
   const width = cropBox[2] - cropBox[0]
   const height = cropBox[3] - cropBox[1]
   const logits = new Float32Array(width * height)

@@ -18,8 +18,8 @@ import {
   uncropPoint,
   uncropProposal,
 } from '../../../../src-main/core/segmentation/amg'
-import type { AmgCandidate, CandidateVerdict, CropBox } from '../../../../src-main/core/segmentation/amg'
-import { stabilityScore } from '../../../../src-main/core/segmentation/sam-official/postprocess'
+import type { AmgCandidate, AmgLogitCandidate, CandidateVerdict, CropBox } from '../../../../src-main/core/segmentation/amg'
+import { stabilityCounts, stabilityScore } from '../../../../src-main/core/segmentation/sam-official/postprocess'
 import type { ImageSize } from '../../../../src-main/core/segmentation/variants/types'
 import { candidateFrom, diskLogit, randomInts } from './amg-test-helpers'
 
@@ -48,9 +48,22 @@ function pixelBox(mask: Uint8Array, width: number, height: number): BoxXyxy {
   return x1 < 0 ? [0, 0, 0, 0] : [x0, y0, x1, y1]
 }
 
+/** What a source that encodes where the model runs sends: the mask's RLE and the stability counts (offset 1). */
+function encodedAtSource(candidate: AmgLogitCandidate): AmgCandidate {
+  const mask = Uint8Array.from(candidate.logits, (v) => (v > 0 ? 1 : 0))
+  return {
+    width: candidate.width,
+    height: candidate.height,
+    predictedIou: candidate.predictedIou,
+    rle: encodeMask(mask, candidate.height, candidate.width),
+    stabilityCounts: stabilityCounts(candidate.logits, 1),
+    stabilityOffset: 1,
+  }
+}
+
 /** `_process_batch` for one candidate, literally: full-frame masks, stability from `stabilityScore`. */
 function literalProcess(
-  candidate: AmgCandidate,
+  candidate: AmgLogitCandidate,
   cropBox: CropBox,
   image: ImageSize,
   thresholds: { iou: number; stability: number },
@@ -250,7 +263,7 @@ describe('candidate filter', () => {
       stabilityScoreOffset: 0.3,
     })
     // float32(0.3) > 0.3: a logit equal to it is not above float32(0.3), though it is above the double 0.3.
-    const candidate: AmgCandidate = { width: 2, height: 1, logits: Float32Array.of(0.3, 5), predictedIou: 1 }
+    const candidate: AmgLogitCandidate = { width: 2, height: 1, logits: Float32Array.of(0.3, 5), predictedIou: 1 }
     const verdict = filter(candidate, { x: 0, y: 0 })
     expect(verdict.kept && verdict.proposal.stabilityScore).toBe(Math.fround(1 / 2))
   })
@@ -260,7 +273,7 @@ describe('candidate filter', () => {
     expect(() => filter({ width: 4, height: 3, logits: new Float32Array(12), predictedIou: 1 }, { x: 0, y: 0 })).toThrow(RangeError)
   })
 
-  it('equals a literal full-frame implementation of _process_batch, with and without the source’s mask and stability', () => {
+  it('equals a literal full-frame implementation of _process_batch: from logits, with the source’s mask and stability, or encoded at the source', () => {
     const image = { width: 90, height: 70 }
     const crops: CropBox[] = [
       [0, 0, 90, 70],
@@ -277,10 +290,10 @@ describe('candidate filter', () => {
         const disk = { cx: next(100) - 5, cy: next(80) - 5, r: 2 + next(30) }
         const gain = [0.3, 1, 4, 12][next(4)]!
         const iou = [0.5, 0.88, 0.9, 0.99][next(4)]!
-        for (const withMask of [false, true]) {
-          const candidate = candidateFrom(cropBox, iou, (x, y) => diskLogit(disk, x, y, gain), withMask)
+        for (const form of ['logits', 'mask', 'encoded'] as const) {
+          const candidate = candidateFrom(cropBox, iou, (x, y) => diskLogit(disk, x, y, gain), form === 'mask')
           const expected = literalProcess(candidate, cropBox, image, { iou: 0.88, stability: 0.95 })
-          const actual = filter(candidate, { x: 0, y: 0 })
+          const actual = filter(form === 'encoded' ? encodedAtSource(candidate) : candidate, { x: 0, y: 0 })
           expect(actual.kept).toBe(expected.kept)
           if (actual.kept && expected.kept) {
             kept++

@@ -255,16 +255,25 @@ describe('serviceMaskSource with a recording service', () => {
       },
       predict: (_handle: unknown, prompt: unknown, options: unknown) => {
         predicts.push({ prompt, options })
-        const candidate = (token: number) => ({
-          token,
-          width: 3,
-          height: 2,
-          logits: new Float32Array(6),
-          mask: new Uint8Array(6),
-          lowResLogits: null,
-          predictedIou: token / 10,
+        // The worker's encoded answer: token t has its first t pixels (column-major) set.
+        const encoded = (token: number) => {
+          const rle = { size: [2, 3] as [number, number], counts: Uint32Array.of(0, token, 6 - token) }
+          return {
+            token,
+            predictedIou: token / 10,
+            stabilityScore: 0.5,
+            stabilityCounts: { above: token, aboveLow: 2 * token },
+            rle: compressRle(rle),
+            area: rleArea(rle),
+            bbox: rleToSa1bBbox(rle),
+            lowResLogits: null,
+          }
+        }
+        return Promise.resolve({
+          candidates: [],
+          encoded: [0, 1, 2, 3].map(encoded),
+          timings: { feedsMs: 0, decoderMs: 0, postprocessMs: 0 },
         })
-        return Promise.resolve({ candidates: [0, 1, 2, 3].map(candidate), timings: { feedsMs: 0, decoderMs: 0, postprocessMs: 0 } })
       },
     }
     const source = serviceMaskSource(service as never, { data: rgb, width, height }, 'image-hash-1234')
@@ -275,10 +284,22 @@ describe('serviceMaskSource with a recording service', () => {
     expect(crop.imageHash).toMatch(/^[0-9a-f]{64}$/)
     // Crop pixels: row 4 from column 5 of the image.
     expect(encodes[1]).toMatchObject({ width: 3, height: 2, first: Array.from(rgb.subarray((4 * 8 + 5) * 3, (4 * 8 + 5) * 3 + 6)) })
-    const answers = await source.predictPoints(crop, [{ x: 1.5, y: 0.5 }], { width: 3, height: 2 }, {})
-    expect(answers[0]?.map((c) => c.predictedIou)).toEqual([0.1, 0.2, 0.3])
+    const answers = await source.predictPoints(crop, [{ x: 1.5, y: 0.5 }], { width: 3, height: 2 }, { stabilityScoreOffset: 0.5 })
+    expect(answers[0]).toEqual(
+      [1, 2, 3].map((token) => ({
+        width: 3,
+        height: 2,
+        predictedIou: token / 10,
+        rle: { size: [2, 3], counts: Uint32Array.of(0, token, 6 - token) },
+        stabilityCounts: { above: token, aboveLow: 2 * token },
+        stabilityOffset: 0.5,
+      })),
+    )
     expect(predicts).toEqual([
-      { prompt: { points: [{ x: 1.5, y: 0.5, label: 'foreground' }] }, options: { frame: { width: 3, height: 2 }, multimask: true } },
+      {
+        prompt: { points: [{ x: 1.5, y: 0.5, label: 'foreground' }] },
+        options: { frame: { width: 3, height: 2 }, multimask: true, output: 'rle', stabilityOffset: 0.5 },
+      },
     ])
   })
 })
