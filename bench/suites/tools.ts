@@ -2,11 +2,17 @@
  * The manual tools as a person feels them, in the system Chromium through the web shell with the
  * bundled demo segmenter (real worker, real onnxruntime-node), on a 1500×1000 demo scene whose
  * embedding is cached:
- * - click → mask painted: from the pointer release to the frame that shows the model's mask;
+ * - click → mask painted: from the pointer release to the frame that shows the model's mask, split
+ *   into the answer reaching the page (the predict's result message dispatched) and the renderer's
+ *   work after it (decode, composite, draw, commit);
  * - brush: from a pointer move of a stroke to the frame that shows the painted segment;
  * - undo: from the Ctrl+Z keydown (an undone brush stroke) to the frame that shows it gone.
- * Times are taken in the page (performance.now()) against the viewer's `data-rendered-at`, so the
- * CDP round trips of the driver are not counted. Needs `npm run build`.
+ * Times are taken in the page (performance.now()), so the CDP round trips of the driver are not
+ * counted. A frame counts once the page has handed it to the compositor (the viewer's
+ * `data-committed-at`, a task after the frame's commit): with WebGL under software compositing that
+ * commit waits for the GPU process to draw and read the canvas back, which `data-rendered-at`
+ * (app.render() returned) does not see. Both are reported. `BENCH_TOOLS_RENDERER=webgl|canvas`
+ * forces the canvas's renderer (default: the app's choice). Needs `npm run build`.
  */
 import type { Page } from 'playwright-core'
 import { join } from 'node:path'
@@ -24,8 +30,37 @@ const UNDOS = 20
 const HOST = `document.querySelector('[data-testid=image-canvas]')`
 
 /**
+ * Before the app loads: timestamps every request result the page's WebSocket dispatches (this
+ * listener is registered before the app's own handler, so it runs first).
+ */
+const RESULT_CLOCK = `(() => {
+  const Native = window.WebSocket
+  window.__results = []
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args)
+      this.addEventListener('message', (event) => {
+        if (typeof event.data === 'string' && event.data.startsWith('{"type":"result"')) window.__results.push(performance.now())
+      })
+    }
+  }
+})()`
+
+interface ProbeResult {
+  /** Event → frame drawn (app.render() returned). */
+  drawn?: number
+  /** Event → that frame handed to the compositor. */
+  committed?: number
+  /** Event → the last request result dispatched before that frame (click only). */
+  answered?: number
+  frames?: number
+  error?: string
+}
+
+/**
  * In the page: waits for the next `type` event (real input from the driver) and resolves with the ms
- * from its dispatch to the first frame drawn after the overlay's paint count changed, and the frames.
+ * from its dispatch to the first frame drawn after the overlay's paint count changed (and to its
+ * commit), and the frames.
  */
 function afterEventProbe(type: 'pointerup' | 'keydown'): string {
   return `new Promise((resolve) => {
@@ -36,10 +71,19 @@ function afterEventProbe(type: 'pointerup' | 'keydown'): string {
       // injected through CDP its clock is not performance.now()'s.)
       const started = performance.now()
       let frames = 0
+      const committed = (drawn) => {
+        if (!(Number(host.dataset.committedAt) >= drawn)) return setTimeout(() => committed(drawn), 0)
+        const answers = window.__results.filter((at) => at >= started && at <= drawn)
+        resolve({
+          drawn: drawn - started,
+          committed: Number(host.dataset.committedAt) - started,
+          answered: answers.length > 0 ? answers[answers.length - 1] - started : undefined,
+          frames,
+        })
+      }
       const tick = () => {
         frames++
-        if (host.dataset.paintCount !== before && Number(host.dataset.renderedAt) >= started)
-          return resolve({ ms: Number(host.dataset.renderedAt) - started, frames })
+        if (host.dataset.paintCount !== before && Number(host.dataset.renderedAt) >= started) return committed(Number(host.dataset.renderedAt))
         if (frames > 120) return resolve({ error: 'no repaint within 120 frames' })
         requestAnimationFrame(tick)
       }
@@ -51,31 +95,35 @@ function afterEventProbe(type: 'pointerup' | 'keydown'): string {
 /** In the page: records pointer-move timestamps and each frame's last draw time, until STROKE_STOP. */
 const STROKE_START = `(() => {
   const host = ${HOST}
-  const record = { moves: [], frames: [], renders: [], running: true }
+  const record = { moves: [], frames: [], renders: [], commits: [], running: true }
   window.__stroke = record
   window.addEventListener('pointermove', () => record.running && record.moves.push(performance.now()), { capture: true })
   const tick = (t) => {
     if (!record.running) return
     record.frames.push(t)
     record.renders.push(Number(host.dataset.renderedAt))
+    record.commits.push(Number(host.dataset.committedAt))
     requestAnimationFrame(tick)
   }
   requestAnimationFrame(tick)
 })()`
 
-/** Per move: ms until the first frame drawn after it, and how many frames began in between. */
+/** Per move: ms until the first frame drawn after it (and until its commit), and how many frames began in between. */
 const STROKE_STOP = `(() => {
   const record = window.__stroke
   record.running = false
   const ms = []
+  const committed = []
   const frames = []
   for (const at of record.moves) {
     const k = record.renders.findIndex((drawn) => drawn >= at)
     if (k < 0) continue
     ms.push(record.renders[k] - at)
+    const c = record.commits.find((time) => time >= record.renders[k])
+    if (c !== undefined) committed.push(c - at)
     frames.push(record.frames.filter((t) => t >= at && t <= record.renders[k]).length)
   }
-  return { ms, frames }
+  return { ms, committed, frames }
 })()`
 
 async function clientOf(page: Page, x: number, y: number): Promise<{ x: number; y: number }> {
@@ -91,6 +139,9 @@ export const toolsSuite: BenchSuite = async () => {
   try {
     const { page, errors } = await openPage(browser)
     page.on('crash', () => process.stderr.write('the page crashed\n'))
+    await page.addInitScript(RESULT_CLOCK)
+    const forced = process.env.BENCH_TOOLS_RENDERER
+    if (forced) await page.addInitScript(`localStorage.setItem('tessera.renderer', ${JSON.stringify(forced)})`)
     await page.goto(app.shell.url)
     await page.getByTestId('open-demo').click()
     await page.locator(`[data-testid=grid-cell][title="${SCENE}"]`).click()
@@ -111,8 +162,13 @@ export const toolsSuite: BenchSuite = async () => {
     await page.keyboard.press('s')
     await page.waitForTimeout(300)
 
-    process.stderr.write(`${CLICKS} clicks…\n`)
+    const renderer = (await page.getByTestId('image-canvas').getAttribute('data-renderer')) ?? 'webgl'
+    process.stderr.write(`${CLICKS} clicks (${renderer} renderer)…\n`)
+    /** Click → frame committed, → frame drawn, → answer in the page, and answer → frame committed. */
     const clickMs: number[] = []
+    const clickDrawnMs: number[] = []
+    const answeredMs: number[] = []
+    const afterAnswerMs: number[] = []
     /** The predict request alone, as the renderer timed it (transport + worker + model). */
     const roundTripMs: number[] = []
     /** What drawing the frame that showed the mask cost (software WebGL here). */
@@ -121,13 +177,18 @@ export const toolsSuite: BenchSuite = async () => {
       const target = targets[i % targets.length]!
       const at = await clientOf(page, target.x, target.y)
       await page.mouse.move(at.x, at.y)
-      const probe = page.evaluate<{ ms?: number; error?: string }>(afterEventProbe('pointerup'))
+      const probe = page.evaluate<ProbeResult>(afterEventProbe('pointerup'))
       await page.evaluate('0') // evaluations run in order: the probe's listener is in place now
       await page.mouse.down()
       await page.mouse.up()
       const result = await probe
-      if (result.ms === undefined) throw new Error(`click ${i}: ${result.error}`)
-      clickMs.push(result.ms)
+      if (result.committed === undefined || result.drawn === undefined) throw new Error(`click ${i}: ${result.error}`)
+      clickMs.push(result.committed)
+      clickDrawnMs.push(result.drawn)
+      if (result.answered !== undefined) {
+        answeredMs.push(result.answered)
+        afterAnswerMs.push(result.committed - result.answered)
+      }
       roundTripMs.push(Number.parseFloat(await page.getByTestId('round-trip').innerText()))
       renderMs.push(Number(await page.getByTestId('image-canvas').getAttribute('data-render-ms')))
       // A fresh object each time (first click, no refinement). Backspace, not Esc: Esc on an empty object leaves the image.
@@ -157,46 +218,84 @@ export const toolsSuite: BenchSuite = async () => {
       for (let step = 1; step <= STROKE_SEGMENTS / 4; step++) await page.mouse.move(at.x - 150 + step * 5, y + Math.sin(step / 5) * 20)
       await page.mouse.up()
     }
-    const strokes = await page.evaluate<{ ms: number[]; frames: number[] }>(STROKE_STOP)
+    const strokes = await page.evaluate<{ ms: number[]; committed: number[]; frames: number[] }>(STROKE_STOP)
     const brushMs = strokes.ms
+    const brushCommittedMs = strokes.committed
     const brushFrames = strokes.frames
 
     if (process.env.BENCH_TOOLS_SHOT) await page.screenshot({ path: process.env.BENCH_TOOLS_SHOT })
     process.stderr.write('undo…\n')
     const undoMs: number[] = []
+    const undoCommittedMs: number[] = []
     const undoFrames: number[] = []
     for (let i = 0; i < UNDOS; i++) {
-      const probe = page.evaluate<{ ms?: number; frames?: number; error?: string }>(afterEventProbe('keydown'))
+      const probe = page.evaluate<ProbeResult>(afterEventProbe('keydown'))
       await page.evaluate('0')
       await page.keyboard.press('Control+z')
       const result = await probe
-      if (result.ms === undefined) throw new Error(`undo ${i}: ${result.error}`)
-      undoMs.push(result.ms)
+      if (result.drawn === undefined || result.committed === undefined) throw new Error(`undo ${i}: ${result.error}`)
+      undoMs.push(result.drawn)
+      undoCommittedMs.push(result.committed)
       undoFrames.push(result.frames!)
     }
     if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`)
 
     const p = (values: number[], q: number) => round(percentile(values, q))
     const json = {
+      renderer,
       click_to_paint_p50_ms: p(clickMs, 50),
       click_to_paint_p95_ms: p(clickMs, 95),
+      click_to_drawn_p50_ms: p(clickDrawnMs, 50),
+      click_to_drawn_p95_ms: p(clickDrawnMs, 95),
+      answer_in_page_p50_ms: p(answeredMs, 50),
+      answer_in_page_p95_ms: p(answeredMs, 95),
+      renderer_after_answer_p50_ms: p(afterAnswerMs, 50),
+      renderer_after_answer_p95_ms: p(afterAnswerMs, 95),
       predict_round_trip_p50_ms: p(roundTripMs, 50),
       predict_round_trip_p95_ms: p(roundTripMs, 95),
       predict_in_process_p50_ms: p(directMs, 50),
+      predict_in_process_p95_ms: p(directMs, 95),
       frame_render_p50_ms: p(renderMs, 50),
       brush_segment_p50_ms: p(brushMs, 50),
       brush_segment_p95_ms: p(brushMs, 95),
+      brush_segment_committed_p95_ms: p(brushCommittedMs, 95),
       brush_segment_p95_frames: percentile(brushFrames, 95),
       undo_p50_ms: p(undoMs, 50),
       undo_p95_ms: p(undoMs, 95),
+      undo_committed_p95_ms: p(undoCommittedMs, 95),
       undo_p95_frames: percentile(undoFrames, 95),
       peak_rss_mb: round(peakRssMb(), 1),
     }
     return {
       rows: [
-        { metric: 'clicks measured', value: CLICKS, unit: 'clicks', note: `${SCENE}, 1500×1000, demo segmenter, embedding cached` },
-        { metric: 'click → mask painted p50', value: json.click_to_paint_p50_ms, unit: 'ms', note: 'pointer release → frame drawn' },
+        {
+          metric: 'clicks measured',
+          value: CLICKS,
+          unit: 'clicks',
+          note: `${SCENE}, 1500×1000, demo segmenter, embedding cached, pixi ${renderer} renderer`,
+        },
+        { metric: 'click → mask painted p50', value: json.click_to_paint_p50_ms, unit: 'ms', note: 'pointer release → frame committed' },
         { metric: 'click → mask painted p95', value: json.click_to_paint_p95_ms, unit: 'ms', note: 'target ≤ 50 ms' },
+        {
+          metric: 'click → frame drawn p95',
+          value: json.click_to_drawn_p95_ms,
+          unit: 'ms',
+          note: 'to app.render() returning (before the commit)',
+        },
+        {
+          metric: 'of which answer in the page p50',
+          value: json.answer_in_page_p50_ms,
+          unit: 'ms',
+          note: 'pointer release → predict result dispatched',
+        },
+        { metric: 'of which answer in the page p95', value: json.answer_in_page_p95_ms, unit: 'ms' },
+        {
+          metric: 'renderer after the answer p50',
+          value: json.renderer_after_answer_p50_ms,
+          unit: 'ms',
+          note: 'result dispatched → frame committed',
+        },
+        { metric: 'renderer after the answer p95', value: json.renderer_after_answer_p95_ms, unit: 'ms' },
         {
           metric: 'of which predict round trip p50',
           value: json.predict_round_trip_p50_ms,
@@ -205,12 +304,25 @@ export const toolsSuite: BenchSuite = async () => {
         },
         { metric: 'of which predict round trip p95', value: json.predict_round_trip_p95_ms, unit: 'ms' },
         { metric: 'same predict from Node p50', value: json.predict_in_process_p50_ms, unit: 'ms', note: 'no page, no WebSocket' },
-        { metric: 'drawing one frame p50', value: json.frame_render_p50_ms, unit: 'ms', note: 'app.render() under software WebGL' },
+        {
+          metric: 'same predict from Node p95',
+          value: json.predict_in_process_p95_ms,
+          unit: 'ms',
+          note: 'the floor under click → painted',
+        },
+        { metric: 'drawing one frame p50', value: json.frame_render_p50_ms, unit: 'ms', note: `app.render() (${renderer})` },
         { metric: 'brush segment p50', value: json.brush_segment_p50_ms, unit: 'ms', note: `${brushMs.length} pointer moves` },
         { metric: 'brush segment p95', value: json.brush_segment_p95_ms, unit: 'ms', note: 'pointer move → frame drawn' },
+        {
+          metric: 'brush segment, committed p95',
+          value: json.brush_segment_committed_p95_ms,
+          unit: 'ms',
+          note: 'pointer move → frame committed',
+        },
         { metric: 'brush segment p95', value: json.brush_segment_p95_frames, unit: 'frames', note: 'target: within one frame' },
         { metric: 'undo p50', value: json.undo_p50_ms, unit: 'ms', note: `${UNDOS} undone strokes` },
         { metric: 'undo p95', value: json.undo_p95_ms, unit: 'ms', note: 'Ctrl+Z → frame drawn' },
+        { metric: 'undo, committed p95', value: json.undo_committed_p95_ms, unit: 'ms', note: 'Ctrl+Z → frame committed' },
         { metric: 'undo p95', value: json.undo_p95_frames, unit: 'frames', note: 'target: within one frame' },
         { metric: 'peak RSS (bench process)', value: json.peak_rss_mb, unit: 'MiB' },
       ],

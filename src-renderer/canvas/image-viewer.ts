@@ -28,11 +28,12 @@ import {
 } from './camera'
 import { decodeImagePixels } from './image-pixels'
 import { InspectionMarkers, type PromptInspection } from './inspection-markers'
-import { paintGaps, paintHighlight, type HighlightStyle, type OverlayItem, type Rect } from './mask-compositor'
+import { paintGaps, paintHighlight, type HighlightStyle, type MaskStyle, type OverlayItem, type Rect } from './mask-compositor'
 import { MaskLayer } from './mask-layer'
-import { MaskStack, mergeRects, totalArea } from './mask-stack'
+import { liveRepaintRects, MaskStack, mergeRects, sameStyle, totalArea } from './mask-stack'
 import { PatchSlot } from './patch-sprite'
 import { PromptMarkers, type MarkerBox, type MarkerPoint } from './prompt-markers'
+import { renderBackend, type RenderBackend } from './render-backend'
 import { bandWidthForScale } from './screen-shapes'
 import type { ToolPointer } from '../tools/tool-state'
 
@@ -63,6 +64,16 @@ export interface ImageClick {
  * primary and secondary buttons go to the tool; the middle button, or Space held, pans).
  */
 export type PointerMode = 'pan' | 'tool'
+
+/** A mask being made or edited, as its caller's full-size buffer, which the caller changes in place. */
+export interface LiveMask {
+  /** width·height bytes, row-major, 1 = inside (the image's size). */
+  pixels: Uint8Array
+  width: number
+  height: number
+  /** A box holding every set pixel (null: none). */
+  bounds: Rect | null
+}
 
 export interface ViewerState {
   camera: Camera
@@ -95,6 +106,9 @@ export class ImageViewer {
   private fullPaint = false
   private dirtyRects: Rect[] = []
   private overlayAlpha = 1
+  /** Live masks: the bounds last shown per id, and the full-image bitmap over each buffer. */
+  private readonly liveBounds = new Map<number, Rect | null>()
+  private readonly liveBitmaps = new WeakMap<Uint8Array, MaskBitmap>()
   private opacityDirty = false
   private paints = 0
 
@@ -124,6 +138,7 @@ export class ImageViewer {
   onHover: ((point: { x: number; y: number } | null) => void) | null = null
 
   private loadToken = 0
+  private backend: RenderBackend = 'webgl'
   private ready: Promise<void>
   private resizeObserver: ResizeObserver | null = null
   private destroyed = false
@@ -132,23 +147,28 @@ export class ImageViewer {
   private screenSpaceDirty = false
   private hoverPending: { point: { x: number; y: number } | null } | null = null
   private cursorChanged = false
+  private readonly commitProbe = new MessageChannel()
 
   constructor(
     private readonly host: HTMLElement,
     private readonly onChange: (state: ViewerState) => void,
   ) {
     this.host.dataset.paintCount = '0'
+    this.commitProbe.port1.onmessage = () => (this.host.dataset.committedAt = performance.now().toFixed(2))
     this.ready = this.init()
   }
 
   private async init(): Promise<void> {
+    this.backend = renderBackend()
+    for (const slot of [this.gaps, this.hoverSlot, this.selectedSlot]) slot.backend = this.backend
+    this.host.dataset.renderer = this.backend
     await this.app.init({
       resizeTo: this.host,
       background: '#0e1014',
       antialias: false,
       autoDensity: true,
       resolution: window.devicePixelRatio || 1,
-      preference: 'webgl',
+      preference: this.backend,
       autoStart: false, // rendered on demand (see requestFrame)
       eventFeatures: { move: false, globalMove: false, click: false, wheel: false }, // DOM listeners below do the input
     })
@@ -194,6 +214,7 @@ export class ImageViewer {
     const token = ++this.loadToken
     this.image = null
     this.stack.replaceAll([])
+    this.liveBounds.clear()
     this.fullPaint = true
     this.dirtyRects = []
     this.gapBitmaps = null
@@ -205,7 +226,7 @@ export class ImageViewer {
     if (token !== this.loadToken || this.destroyed) return
     // The previous picture stays on screen until this one is ready.
     this.maskLayer?.destroy()
-    this.maskLayer = new MaskLayer(size, pixels, this.scaleMode())
+    this.maskLayer = new MaskLayer(size, pixels, this.scaleMode(), this.backend)
     this.maskContainer.addChild(this.maskLayer.sprite)
     this.image = size
     this.fullPaint = true
@@ -218,6 +239,7 @@ export class ImageViewer {
   /** Every mask of the image, bottom to top (later items paint over earlier ones). A full repaint on the next frame. */
   setMasks(items: readonly OverlayItem[]): void {
     this.stack.replaceAll(items)
+    this.liveBounds.clear()
     this.fullPaint = true
     this.dirtyRects = []
     this.highlightKey = ''
@@ -236,6 +258,39 @@ export class ImageViewer {
     const touched = new Set([...items.map((item) => item.id), ...removedIds])
     if ((this.selectedId !== null && touched.has(this.selectedId)) || (this.hoveredId !== null && touched.has(this.hoveredId)))
       this.highlightKey = ''
+    this.requestFrame()
+  }
+
+  /**
+   * Shows (on top, or in its place) or removes (null) a live mask: a buffer its caller changes in
+   * place, as one item covering the image. Only what changed is repainted: `changed` (image pixels,
+   * e.g. a brush segment), or when that is null, the bounds it had and has — so a new candidate, an
+   * undo or a stroke costs the boxes involved, never the whole image, and the pixels are not copied.
+   */
+  showLiveMask(id: number, live: LiveMask | null, style: MaskStyle, changed: readonly Rect[] | null = null): void {
+    const held = this.stack.get(id)
+    const before = this.liveBounds.get(id) ?? null
+    const rects: (Rect | null)[] = []
+    if (!live) {
+      if (!held) return
+      this.stack.update([], [id])
+      this.liveBounds.delete(id)
+      rects.push(before)
+    } else {
+      let bitmap = this.liveBitmaps.get(live.pixels)
+      if (!bitmap || bitmap.width !== live.width || bitmap.height !== live.height) {
+        // Not a tight crop: the compositor reads only `pixels` inside the rectangles it repaints.
+        bitmap = { x: 0, y: 0, width: live.width, height: live.height, pixels: live.pixels, area: 0 }
+        this.liveBitmaps.set(live.pixels, bitmap)
+      }
+      const same = held !== undefined && held.bitmap === bitmap && sameStyle(held.style, style)
+      this.stack.update([{ id, bitmap, style }], [])
+      this.liveBounds.set(id, live.bounds)
+      rects.push(...liveRepaintRects(before, live.bounds, same ? changed : null))
+    }
+    const dirty = rects.filter((rect): rect is Rect => rect !== null && rect.width > 0 && rect.height > 0)
+    if (dirty.length === 0) return
+    this.dirtyRects.push(...dirty)
     this.requestFrame()
   }
 
@@ -340,6 +395,7 @@ export class ImageViewer {
   destroy(): void {
     this.destroyed = true
     this.resizeObserver?.disconnect()
+    this.commitProbe.port1.close()
     window.removeEventListener('keydown', this.onKey)
     window.removeEventListener('keyup', this.onKey)
     if (this.frameId !== null) cancelAnimationFrame(this.frameId)
@@ -400,6 +456,9 @@ export class ImageViewer {
       // For benchmarks: when the last frame was drawn (performance.now(), ms) and what drawing it cost.
       this.host.dataset.renderedAt = performance.now().toFixed(2)
       this.host.dataset.renderMs = (performance.now() - renderStarted).toFixed(2)
+      // …and when the page had handed that frame over (a task after this one: after the frame's commit,
+      // which for WebGL under software compositing waits for the GPU process to draw and read it back).
+      this.commitProbe.port2.postMessage(null)
     }
   }
 

@@ -2,7 +2,16 @@
  * The ordered masks of the overlay (bottom to top) and what an incremental change dirties. Pure:
  * the viewer repaints the rectangles `update` returns with `compositeRect`.
  */
-import { bitmapCovers, bitmapRect, intersectRects, rectArea, type MaskStyle, type OverlayItem, type Rect } from './mask-compositor'
+import {
+  bitmapCovers,
+  bitmapRect,
+  intersectRects,
+  MAX_OUTLINE_WIDTH,
+  rectArea,
+  type MaskStyle,
+  type OverlayItem,
+  type Rect,
+} from './mask-compositor'
 
 export class MaskStack {
   private list: OverlayItem[] = []
@@ -154,4 +163,16 @@ export function rowSpan(rects: readonly Rect[]): { y0: number; y1: number } | nu
     y1 = Math.max(y1, rect.y + rect.height)
   }
   return { y0, y1 }
+}
+
+/**
+ * What to repaint when a live mask (a full-image buffer changed in place, see
+ * ImageViewer.showLiveMask) changed: the rectangles its owner says changed, widened by the widest
+ * outline (a pixel set next to an edge pixel turns that one into an inner pixel); or, when it does not
+ * say (null), everything inside the bounds the mask had and has now.
+ */
+export function liveRepaintRects(before: Rect | null, after: Rect | null, changed: readonly Rect[] | null): Rect[] {
+  if (changed === null) return [before, after].filter((rect): rect is Rect => rect !== null)
+  const pad = MAX_OUTLINE_WIDTH
+  return changed.map((rect) => ({ x: rect.x - pad, y: rect.y - pad, width: rect.width + 2 * pad, height: rect.height + 2 * pad }))
 }

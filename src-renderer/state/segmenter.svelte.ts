@@ -7,25 +7,22 @@
 import type { MaskCandidate, MaskSummary, PromptBox, PromptPoint, SegmenterStatus, SkippedObject } from '../../src-preload/contract/dto'
 import type { AnyTesseraEvent } from '../../src-preload/contract/events'
 import { call, transport } from '../lib/api'
-import { compressRle, decodeMask, decompressRle, encodeMask, paintStrokeSegment, unionRect } from '../../src-main/core/masks'
-import type { BrushStroke, CompressedRle, PixelRect } from '../../src-main/core/masks'
-import {
-  EMPTY_DRAFT,
-  ObjectDraft,
-  draftPixels,
-  isEmptyDraft,
-  shownCandidate,
-  type DraftCandidate,
-  type DraftSnapshot,
-} from '../tools/object-draft'
+import { bitmapFromRle, compressRle, decodeMask, decompressRle, encodeMask } from '../../src-main/core/masks'
+import type { BrushStroke, CompressedRle, MaskBitmap, PixelRect } from '../../src-main/core/masks'
+import { DraftRaster, type RasterCopy } from '../tools/draft-raster'
+import { EMPTY_DRAFT, ObjectDraft, isEmptyDraft, shownCandidate, type DraftCandidate, type DraftSnapshot } from '../tools/object-draft'
 
 /** Hover previews: wait this long after the pointer stops before asking (ms), and keep one request in flight. */
 const PREVIEW_DELAY_MS = 60
-/** Pixels of this many recent draft steps are kept (1.5 MB each at 1500×1000), so undo and redo repaint at once. */
+/** Pixels of this many recent draft steps with strokes are kept (their bounds' rows), so undo and redo repaint at once. */
 const PIXEL_CACHE_STEPS = 16
 
-/** A model candidate whose pixels are decoded when first looked at (most of the three never are): ~3 ms each at 1.5 MP. */
+/**
+ * A model candidate decoded when first looked at (most of the three never are), straight from its RLE
+ * to its crop: the cost is the crop and the runs, not the image (1.5 MP here).
+ */
 function lazyCandidate(candidate: MaskCandidate): DraftCandidate {
+  let bitmap: MaskBitmap | null = null
   let pixels: Uint8Array | null = null
   return {
     handle: candidate.handle,
@@ -33,6 +30,9 @@ function lazyCandidate(candidate: MaskCandidate): DraftCandidate {
     predictedIou: candidate.predictedIou,
     stabilityScore: candidate.stabilityScore,
     area: candidate.area,
+    get bitmap() {
+      return (bitmap ??= bitmapFromRle(decompressRle(candidate.rle)))
+    },
     get pixels() {
       return (pixels ??= decodeMask(decompressRle(candidate.rle)))
     },
@@ -70,18 +70,21 @@ class SegmenterState {
   resolvesSkipped = $state<number | null>(null)
   /** When the object's first prompt or stroke came (ms epoch): the 30-second rule's clock. */
   startedAt = $state<number | null>(null)
-  /** Mask under the cursor before the first prompt (outline only). */
-  preview = $state.raw<{ pixels: Uint8Array; area: number } | null>(null)
-  /** Bumped whenever `pixels` changes, with `dirty` saying where (null = everywhere). */
+  /** Mask under the cursor before the first prompt (outline only), cropped to its box. */
+  preview = $state.raw<{ bitmap: MaskBitmap; size: [height: number, width: number]; area: number } | null>(null)
+  /** Bumped whenever `pixels` changes; `takeDirty` says where. */
   pixelsVersion = $state(0)
-  /** The draft's pixels: shown candidate with strokes applied (annotation size), or null when empty. Not reactive (large). */
-  pixels: Uint8Array | null = null
-  dirty: PixelRect | null = null
   clicks = 0
 
   private readonly draft = new ObjectDraft()
-  /** Pixels per recent step (oldest first), never the live buffer itself. */
-  private readonly pixelCache = new Map<DraftSnapshot, Uint8Array>()
+  /** The draft's pixels, one buffer for the image (see DraftRaster). */
+  private raster: DraftRaster | null = null
+  /** Whether the raster shows anything (a candidate or strokes). */
+  private shows = false
+  /** What changed since the painter last asked: rectangles, or null = anything within the old and new bounds. */
+  private dirty: PixelRect[] | null = []
+  /** Pixels per recent step with strokes (oldest first). */
+  private readonly pixelCache = new Map<DraftSnapshot, RasterCopy>()
   private requestSeq = 0
   private liveStroke: { stroke: BrushStroke; points: { x: number; y: number }[] } | null = null
   private previewSeq = 0
@@ -91,6 +94,29 @@ class SegmenterState {
 
   constructor() {
     transport.subscribe((event) => this.onEvent(event))
+  }
+
+  /**
+   * The draft's pixels: shown candidate with strokes applied (annotation size, changed in place), or
+   * null when empty. Not reactive (large): `pixelsVersion` is.
+   */
+  get pixels(): Uint8Array | null {
+    return this.shows && this.raster ? this.raster.pixels : null
+  }
+
+  /** A box holding every set pixel of `pixels` (null: none). */
+  get bounds(): PixelRect | null {
+    return this.shows && this.raster ? this.raster.bounds : null
+  }
+
+  /**
+   * What changed in `pixels` since the last call: a list of rectangles, or null when anything inside
+   * the previous and the current bounds may have (a whole new step). For the one painter (the canvas).
+   */
+  takeDirty(): PixelRect[] | null {
+    const dirty = this.dirty
+    this.dirty = []
+    return dirty
   }
 
   get points(): readonly PromptPoint[] {
@@ -139,6 +165,7 @@ class SegmenterState {
   /** Switches to an image: forgets the object, and asks for its embedding (and the next ones). */
   async openImage(imageId: number, size: { width: number; height: number }): Promise<void> {
     this.imageId = imageId
+    if (!this.raster || this.raster.width !== size.width || this.raster.height !== size.height) this.raster = null
     this.size = size
     this.clear()
     try {
@@ -186,14 +213,17 @@ class SegmenterState {
     if (this.replaces === mask.id) return
     this.clear()
     this.replaces = mask.id
-    const pixels = decodeMask(decompressRle(mask.rle))
+    let pixels: Uint8Array | null = null
     const candidate: DraftCandidate = {
       handle: null,
       token: -1,
       predictedIou: mask.predictedIou ?? 0,
       stabilityScore: mask.stabilityScore ?? 0,
       area: mask.area,
-      pixels,
+      bitmap: bitmapFromRle(decompressRle(mask.rle)),
+      get pixels() {
+        return (pixels ??= decodeMask(decompressRle(mask.rle)))
+      },
     }
     this.draft.reset({
       ...EMPTY_DRAFT,
@@ -289,7 +319,8 @@ class SegmenterState {
     this.beginEffort()
     this.clicks++
     this.stopPreview()
-    this.pixels ??= new Uint8Array(size.width * size.height)
+    this.ensureRaster()
+    this.shows = true
     this.liveStroke = { stroke, points: [...stroke.points] }
     this.paintLive(0)
     return true
@@ -309,7 +340,7 @@ class SegmenterState {
     const verb = stroke.mode === 'paint' ? 'Brush' : 'Eraser'
     this.draft.push({ strokes: [...this.snapshot.strokes, stroke], label: `${verb} stroke` })
     this.sync(false) // the pixels already hold the stroke
-    if (this.pixels) this.remember(this.snapshot, this.pixels)
+    if (this.raster) this.remember(this.snapshot, this.raster.copy())
   }
 
   cancelStroke(): void {
@@ -319,12 +350,13 @@ class SegmenterState {
   }
 
   private paintLive(index: number): void {
-    const size = this.size
     const live = this.liveStroke
-    if (!size || !live || !this.pixels) return
+    if (!live || !this.raster) return
     const stroke: BrushStroke = { ...live.stroke, points: live.points }
-    this.dirty = unionRect(null, paintStrokeSegment(this.pixels, size.width, size.height, stroke, index))
-    if (this.dirty) this.pixelsVersion++
+    const rect = this.raster.paintSegment(stroke, index)
+    if (!rect) return
+    this.dirty?.push(rect)
+    this.pixelsVersion++
   }
 
   // ── commit ────────────────────────────────────────────────────────────────────────────────────
@@ -332,12 +364,13 @@ class SegmenterState {
   /** What to commit now, or null when there is nothing (empty pixels, or an answer still coming). */
   commitRequest(): DraftCommit | null {
     const size = this.size
-    if (!size || !this.pixels || this.snapshot.pending || this.liveStroke) return null
-    if (!this.pixels.includes(1)) return null
+    const pixels = this.pixels
+    if (!size || !pixels || !this.raster || this.snapshot.pending || this.liveStroke) return null
+    if (!this.raster.hasPixels()) return null
     const candidate = this.current
     const edited = this.snapshot.strokes.length > 0
     return {
-      rle: compressRle(encodeMask(this.pixels, size.height, size.width)),
+      rle: compressRle(encodeMask(pixels, size.height, size.width)),
       prompt: { points: [...this.snapshot.points], box: this.snapshot.box, refinements: this.snapshot.refinements },
       // A stored mask being edited is not the model's answer now: only a fresh candidate is recorded as one.
       candidate:
@@ -394,7 +427,7 @@ class SegmenterState {
       const result = await call('segment:predict', { imageId, points: [{ ...point, label: 'positive' }] })
       const best = result.candidates[result.best]
       if (seq === this.previewSeq && !this.hasPrompt && best)
-        this.preview = { pixels: decodeMask(decompressRle(best.rle)), area: best.area }
+        this.preview = { bitmap: bitmapFromRle(decompressRle(best.rle)), size: best.rle.size, area: best.area }
     } catch {
       // A preview is a courtesy: a failure shows nothing, and the click reports errors properly.
     } finally {
@@ -417,21 +450,34 @@ class SegmenterState {
     this.canRedo = this.draft.canRedo
     if (this.hasPrompt) this.stopPreview()
     if (recompute) {
-      const size = this.size
       const empty = snapshot.candidates.length === 0 && snapshot.strokes.length === 0
-      const cached = this.pixelCache.get(snapshot)
-      // A copy: strokes paint into this.pixels in place.
-      this.pixels = !size || empty ? null : cached ? cached.slice() : draftPixels(snapshot, size.width, size.height)
-      // Only steps with strokes are worth keeping: without strokes the pixels are one copy of a candidate.
-      if (this.pixels && !cached && snapshot.strokes.length > 0) this.remember(snapshot, this.pixels)
+      const raster = empty ? this.raster : this.ensureRaster()
+      if (raster) {
+        const cached = this.pixelCache.get(snapshot)
+        if (empty) raster.reset()
+        else if (cached) raster.restore(cached)
+        else {
+          raster.show(snapshot)
+          // Only steps with strokes are worth keeping: without strokes the pixels are a candidate's crop.
+          if (snapshot.strokes.length > 0) this.remember(snapshot, raster.copy())
+        }
+      }
+      this.shows = !empty && raster !== null
       this.dirty = null
       this.pixelsVersion++
     }
   }
 
-  private remember(snapshot: DraftSnapshot, pixels: Uint8Array): void {
+  private ensureRaster(): DraftRaster | null {
+    const size = this.size
+    if (!size) return null
+    this.raster ??= new DraftRaster(size.width, size.height)
+    return this.raster
+  }
+
+  private remember(snapshot: DraftSnapshot, copy: RasterCopy): void {
     this.pixelCache.delete(snapshot)
-    this.pixelCache.set(snapshot, pixels.slice())
+    this.pixelCache.set(snapshot, copy)
     for (const key of this.pixelCache.keys()) {
       if (this.pixelCache.size <= PIXEL_CACHE_STEPS) break
       this.pixelCache.delete(key)
@@ -459,10 +505,11 @@ class SegmenterState {
       if (seq !== this.requestSeq || imageId !== this.imageId || this.draft.current !== step) return // a newer step won
       const candidates = result.candidates.map(lazyCandidate)
       this.draft.amend({ candidates, shown: result.best, pending: false, refinements: step.refinements + (refineFrom ? 1 : 0) })
-      this.error = null
-      this.embeddings = { ...this.embeddings, [imageId]: 'ready' }
       this.lastRoundTripMs = performance.now() - started
       this.sync()
+      // After the pixels: nothing here delays the paint, and unchanged state re-renders nothing.
+      if (this.error !== null) this.error = null
+      if (this.embeddings[imageId] !== 'ready') this.embeddings = { ...this.embeddings, [imageId]: 'ready' }
     } catch (error) {
       if (seq === this.requestSeq) {
         this.error = (error as Error).message

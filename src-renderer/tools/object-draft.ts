@@ -8,7 +8,7 @@
  * Committed work leaves the draft for the image's own history (the events table).
  */
 import type { PromptBox, PromptPoint } from '../../src-preload/contract/dto'
-import { applyStrokes, type BrushStroke } from '../../src-main/core/masks'
+import { applyStrokes, type BrushStroke, type MaskBitmap } from '../../src-main/core/masks'
 
 export interface DraftCandidate {
   /** Refinement handle of the model's low-res logits; null for a mask that did not come from the model now. */
@@ -19,6 +19,11 @@ export interface DraftCandidate {
   area: number
   /** Row-major annotation-size pixels, 1 = inside. Never mutated: strokes are applied to a copy. */
   pixels: Uint8Array
+  /**
+   * The same pixels cropped to their box, when the candidate has them that way (the model's come as
+   * RLE and are decoded straight to this crop); otherwise cropped from `pixels` when first needed.
+   */
+  bitmap?: MaskBitmap
 }
 
 export interface DraftSnapshot {
