@@ -3,9 +3,8 @@
  * people add), loading the active one into the segmentation worker, image embeddings (on demand, ahead
  * of the annotator, or for the whole project as a job) and prompt → candidate masks as COCO RLE.
  */
-import { createHash } from 'node:crypto'
-import { createReadStream, existsSync } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import sharp from 'sharp'
 import type {
@@ -24,6 +23,7 @@ import { ModelRepository } from '../project/model-repository'
 import type { ImageRow } from '../project/image-repository'
 import { annotationCopyPath } from '../imaging/folder-import'
 import { isSegmentationError } from '../segmentation/errors'
+import { onnxModelFiles, sha256OfModel } from '../segmentation/model-files'
 import type { SegmentationService } from '../segmentation/worker/segmentation-service'
 import type { LoadModelResult } from '../segmentation/worker/protocol'
 
@@ -48,10 +48,15 @@ export interface SegmenterControllerOptions {
   onEmbedding: (status: EmbeddingStatus) => void
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
+/** sha256 and size of a model file with its external-data files (a specific error when one is missing). */
+async function modelIdentity(path: string, which: 'encoder' | 'decoder'): Promise<{ sha256: string; bytes: number }> {
+  const files = await onnxModelFiles(path, which)
+  return { sha256: await sha256OfModel(files), bytes: files.totalBytes }
+}
+
+async function identities(encoderPath: string, decoderPath: string) {
+  const [encoder, decoder] = await Promise.all([modelIdentity(encoderPath, 'encoder'), modelIdentity(decoderPath, 'decoder')])
+  return { encoderSha256: encoder.sha256, decoderSha256: decoder.sha256, encoderBytes: encoder.bytes, decoderBytes: decoder.bytes }
 }
 
 /** Segmentation failures as the API reports them: the same specific message, a contract code. */
@@ -114,10 +119,7 @@ export class SegmenterController {
           description: 'Demo segmenter with the official SAM ONNX interface: segments by colour similarity (not SAM)',
           encoderPath,
           decoderPath,
-          encoderSha256: await sha256File(encoderPath),
-          decoderSha256: await sha256File(decoderPath),
-          encoderBytes: (await stat(encoderPath)).size,
-          decoderBytes: (await stat(decoderPath)).size,
+          ...(await identities(encoderPath, decoderPath)),
           bundled: true,
         },
         this.options.actor,
@@ -219,7 +221,13 @@ export class SegmenterController {
     for (const path of [encoderPath, decoderPath]) {
       if (!existsSync(path)) throw new AppError('model_missing', `There is no file at ${path}.`)
     }
-    const [encoderSha256, decoderSha256] = await Promise.all([sha256File(encoderPath), sha256File(decoderPath)])
+    let identity
+    try {
+      identity = await identities(encoderPath, decoderPath)
+    } catch (error) {
+      throw toAppError(error)
+    }
+    const { encoderSha256, decoderSha256 } = identity
     const known = this.models.findByHashes(encoderSha256, decoderSha256)
     if (known) throw new AppError('conflict', `These files are already registered as “${known.name}”.`)
     // Loading validates the pair and detects the variant from the graphs (never from file names).
@@ -238,10 +246,7 @@ export class SegmenterController {
         description: result.description,
         encoderPath: resolve(encoderPath),
         decoderPath: resolve(decoderPath),
-        encoderSha256,
-        decoderSha256,
-        encoderBytes: (await stat(encoderPath)).size,
-        decoderBytes: (await stat(decoderPath)).size,
+        ...identity,
         bundled: false,
       },
       this.options.actor,

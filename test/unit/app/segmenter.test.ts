@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Backend } from '../../../src-main/core/app/backend'
 import { generateScene } from '../../../src-main/core/demo/synthetic-scene'
 import { decodeMask, decompressRle } from '../../../src-main/core/masks'
+import { buildDemoModel } from '../../../src-main/core/segmentation/demo-model/build-demo-model'
+import { withExternalData } from '../../../src-main/core/segmentation/onnx-graph'
 import { maskCentroid, maskIou } from '../../support/mask-geometry'
 import { testBackendOptions } from '../../support/test-backend'
 
@@ -116,6 +118,55 @@ describe('the segmenter', () => {
     expect(await backend.call('models:list', {})).toHaveLength(1)
     const result = await backend.call('segment:predict', { imageId, points: [{ x: truth.cx, y: truth.cy, label: 'positive' }] })
     expect(result.candidates.length).toBe(3)
+  })
+
+  it('adds a model whose weights are external data: hashed with its data file, same masks, specific errors', async () => {
+    const demo = buildDemoModel()
+    const folder = join(dir, 'external-model')
+    await mkdir(folder)
+    const external = withExternalData(demo.decoder, 'decoder.weights')
+    expect(external.data.length).toBeGreaterThan(0)
+    const encoder = join(folder, 'encoder.onnx')
+    const decoder = join(folder, 'decoder.onnx')
+    await writeFile(encoder, demo.encoder)
+    await writeFile(decoder, external.graph)
+
+    // The weights file is missing: say which file, where.
+    await expect(backend.call('models:add', { encoderPath: encoder, decoderPath: decoder })).rejects.toMatchObject({
+      code: 'model_missing',
+      message: expect.stringMatching(/keeps its weights in “decoder\.weights”, which is missing from .*external-model/),
+    })
+    await writeFile(join(folder, 'decoder.weights'), external.data)
+    const added = await backend.call('models:add', { encoderPath: encoder, decoderPath: decoder, name: 'external' })
+    const models = await backend.call('models:list', {})
+    const bundled = models.find((model) => model.bundled)!
+    // Same graph and weights as the bundled decoder, stored otherwise: a hash of its own, covering both files.
+    expect(added.decoderSha256).not.toBe(bundled.decoderSha256)
+    expect(added.decoderBytes).toBe(external.graph.length + external.data.length)
+    const prompt = { imageId, points: [{ x: truth.cx + 0.5, y: truth.cy + 0.5, label: 'positive' as const }] }
+    const inline = await backend.call('segment:predict', prompt)
+    await backend.call('models:activate', { modelId: added.id })
+    const fromExternal = await backend.call('segment:predict', prompt)
+    expect(fromExternal.candidates.map((c) => [c.rle, c.predictedIou])).toEqual(inline.candidates.map((c) => [c.rle, c.predictedIou]))
+    await backend.call('models:activate', { modelId: bundled.id })
+
+    // Other weights under the same graph file make another model.
+    const altered = Buffer.from(external.data)
+    altered.writeFloatLE(altered.readFloatLE(0) + 1, 0)
+    await writeFile(join(folder, 'decoder.weights'), altered)
+    await expect(backend.call('models:add', { encoderPath: encoder, decoderPath: decoder })).resolves.toMatchObject({
+      decoderSha256: expect.not.stringMatching(added.decoderSha256),
+    })
+
+    // A location outside the model's folder is refused before onnxruntime reads anything.
+    const escaping = withExternalData(demo.decoder, '../outside.weights')
+    await writeFile(join(dir, 'outside.weights'), escaping.data)
+    const escapingDecoder = join(folder, 'escaping-decoder.onnx')
+    await writeFile(escapingDecoder, escaping.graph)
+    await expect(backend.call('models:add', { encoderPath: encoder, decoderPath: escapingDecoder })).rejects.toMatchObject({
+      code: 'model_invalid',
+      message: expect.stringMatching(/names external data at “\.\.\/outside\.weights”, outside its folder/),
+    })
   })
 
   it('encodes the whole project as a job that skips what is cached', async () => {

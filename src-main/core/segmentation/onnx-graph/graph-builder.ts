@@ -239,3 +239,40 @@ export class GraphBuilder {
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 }
+
+/**
+ * Moves the float32 initializers of a serialised model that hold at least `minBytes` into one external-data file
+ * (the layout `onnx.save(..., save_as_external_data=True, all_tensors_to_one_file=True)` writes): each
+ * such tensor loses its raw data and names `location` with its offset and length instead. Offsets are
+ * 16-byte aligned. Returns the new graph bytes and the data file's bytes.
+ */
+export function withExternalData(modelBytes: Uint8Array, location: string, minBytes = 16): { graph: Uint8Array; data: Uint8Array } {
+  const model = onnx.ModelProto.decode(modelBytes)
+  const chunks: Uint8Array[] = []
+  let offset = 0
+  for (const tensor of model.graph?.initializer ?? []) {
+    const raw = tensor.rawData
+    // Integer tensors stay inline: they are shapes and indices that shape inference must read.
+    if (!raw || raw.length < minBytes || tensor.dataType !== onnx.TensorProto.DataType.FLOAT) continue
+    const padding = (16 - (offset % 16)) % 16
+    if (padding > 0) chunks.push(new Uint8Array(padding))
+    offset += padding
+    chunks.push(raw)
+    tensor.externalData = [
+      { key: 'location', value: location },
+      { key: 'offset', value: String(offset) },
+      { key: 'length', value: String(raw.length) },
+    ].map((entry) => onnx.StringStringEntryProto.create(entry))
+    tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL
+    tensor.rawData = new Uint8Array(0)
+    offset += raw.length
+  }
+  const data = new Uint8Array(offset)
+  let at = 0
+  for (const chunk of chunks) {
+    data.set(chunk, at)
+    at += chunk.length
+  }
+  const bytes = onnx.ModelProto.encode(model).finish()
+  return { graph: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), data }
+}

@@ -4,13 +4,14 @@
  * (onnxruntime-node's `run` is synchronous native code, so it must never run on the main thread).
  */
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { SegmentationError } from '../errors'
+import { onnxModelFiles, sha256OfModel } from '../model-files'
 import { EmbeddingCache } from '../embedding-cache/embedding-cache'
 import { EmbeddingDiskStore } from '../embedding-cache/disk-store'
 import type { EmbeddingKey } from '../embedding-cache/disk-store'
@@ -88,6 +89,9 @@ export class SegmentationEngine {
     const { options } = params
     await this.assertReadable(encoderPath, 'encoder')
     await this.assertReadable(decoderPath, 'decoder')
+    // External-data weights: checked here so a missing or escaping file gets its own message.
+    const encoderFiles = await onnxModelFiles(encoderPath, 'encoder')
+    await onnxModelFiles(decoderPath, 'decoder')
     // One model at a time: a big model must not be held twice while the next one loads.
     await this.unload()
 
@@ -126,7 +130,7 @@ export class SegmentationEngine {
     try {
       const detected = detectVariant(sessionSignature(encoder.value), sessionSignature(decoder.value))
       const adapter = createVariantAdapter(detected)
-      const modelHash = options.modelHash ?? (await sha256File(encoderPath))
+      const modelHash = options.modelHash ?? (await sha256OfModel(encoderFiles))
       const cacheModelKey = createHash('sha256')
         .update(`${modelHash}|${detected.encoder.inputForm}|preprocessing-${PREPROCESSING_VERSION}`)
         .digest('hex')
@@ -364,16 +368,6 @@ function isHash(value: string): boolean {
 /** sha256 of the image size and pixels, for images whose content hash the caller did not give. */
 function hashImage(image: RgbImage): string {
   return createHash('sha256').update(`${image.width}x${image.height}:`).update(image.data).digest('hex')
-}
-
-function sha256File(path: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const hash = createHash('sha256')
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', (error) => reject(new SegmentationError('model_unreadable', `cannot read ${path}: ${error.message}`)))
-      .on('end', () => resolvePromise(hash.digest('hex')))
-  })
 }
 
 /** onnxruntime's load failures, as model errors with the file named (they are the model's fault, not the provider's). */
