@@ -1,19 +1,19 @@
 /**
- * Writes a Tessera bundle (bundle-format.ts) as one streaming zip: entries go through yazl to
- * `<target>.partial`, which is renamed to `target` only when the zip is complete. Each text entry is
- * produced while yazl consumes it (a PassThrough with backpressure), so memory holds one image's
- * documents at a time, plus the list of entry checksums the manifest needs (about 100 bytes an image).
- * Failure or abort removes the partial file and leaves nothing at `target`.
+ * Writes a Tessera bundle (bundle-format.ts) as one streaming zip (zip-writer.ts) to
+ * `<target>.partial`, renamed to `target` only when the zip is complete. One pass over the selected
+ * images reads each mask row once: the image's SA-1B document goes into the zip, its COCO
+ * annotations and event-log lines into two scratch files beside the partial zip, which become the
+ * coco.json and events.jsonl entries after the pass. Memory: one image's documents (plus a few
+ * queued for deflate) and the manifest's entry list (about 100 bytes an image); disk: the scratch
+ * files, removed at the end. Failure or abort removes everything and leaves nothing at `target`.
  */
 import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { rename, rm, stat } from 'node:fs/promises'
-import { once } from 'node:events'
 import { join } from 'node:path'
-import { PassThrough, type Readable } from 'node:stream'
-import { ZipFile } from 'yazl'
+import { PassThrough } from 'node:stream'
 import type { ProjectDb } from '../project/database'
-import { MASK_STATES } from '../project/mask-repository'
+import { MASK_STATES, type MaskRecord } from '../project/mask-repository'
 import {
   BUNDLE_FORMAT,
   BUNDLE_FORMAT_VERSION,
@@ -26,10 +26,11 @@ import {
   type BundleModel,
 } from './bundle-format'
 import { ExchangeError } from './exchange-error'
-import { writeCoco } from './export-coco'
+import { CocoAnnotationWriter, writeCoco } from './export-coco'
 import { ExportSelection, type ExportFilter } from './export-filter'
 import { ProvenanceLookup, sa1bDocument, type ExportProgress } from './export-sa1b'
-import { TextSink, partialPath } from './text-sink'
+import { ScratchText, partialPath } from './text-sink'
+import { ZipWriter } from './zip-writer'
 
 export interface BundleOptions extends ExportProgress {
   /** The app that writes the bundle, e.g. { name: 'tessera', version: '0.1.0' }. */
@@ -55,15 +56,62 @@ interface ProjectRow {
   image_root: string
 }
 
-interface EventRow {
-  id: number
-  at: string
-  actor: string
-  kind: string
-  entity: 'mask' | 'image'
-  entity_id: number | null
-  before: string | null
-  after: string | null
+/** An events row in raw mode (EVENT_COLUMNS in order; raw rows are much cheaper than keyed ones). */
+type EventRow = [
+  id: number,
+  at: string,
+  actor: string,
+  kind: string,
+  entity: 'mask' | 'image',
+  entityId: number | null,
+  before: string | null,
+  after: string | null,
+  /** json_valid of before / after (1 = RFC 8259 text). */
+  beforeOk: number,
+  afterOk: number,
+]
+
+const EVENT_COLUMNS = 'id, at, actor, kind, entity, entity_id, before, after, json_valid(before), json_valid(after)'
+
+/**
+ * A stored JSON column as it goes into one events.jsonl line: the stored text itself when it is
+ * valid single-line JSON (what the app writes), re-serialised otherwise (a stored value that is not
+ * JSON fails the export, as parsing it would).
+ */
+function jsonText(text: string, valid: number): string {
+  return valid === 1 && !text.includes('\n') ? text : JSON.stringify(JSON.parse(text) as unknown)
+}
+
+/** One events.jsonl line (keys as BundleEvent; before/after omitted when NULL). */
+function eventLine(row: EventRow): string {
+  const [id, at, actor, kind, entity, entityId, before, after, beforeOk, afterOk] = row
+  return (
+    `{"id":${id},"at":${JSON.stringify(at)},"actor":${JSON.stringify(actor)},"kind":${JSON.stringify(kind)},` +
+    `"entity":${JSON.stringify(entity)},"entity_id":${entityId === null ? 'null' : entityId}` +
+    (before === null ? '' : `,"before":${jsonText(before, beforeOk)}`) +
+    (after === null ? '' : `,"after":${jsonText(after, afterOk)}`) +
+    '}\n'
+  )
+}
+
+/** The event-log slice of one image: its own events and those of its exported masks, in log order. */
+class EventSlice {
+  private readonly imageEvents
+  private readonly maskEvents
+
+  constructor(db: ProjectDb) {
+    this.imageEvents = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE entity = 'image' AND entity_id = ? ORDER BY id`).raw()
+    // One query per image: the mask ids go in as one JSON array (any length, no parameter limit).
+    this.maskEvents = db
+      .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE entity = 'mask' AND entity_id IN (SELECT value FROM json_each(?)) ORDER BY id`)
+      .raw()
+  }
+
+  linesOf(imageId: number, masks: readonly MaskRecord[]): string[] {
+    const rows = this.imageEvents.all(imageId) as EventRow[]
+    if (masks.length > 0) rows.push(...(this.maskEvents.all(JSON.stringify(masks.map((mask) => mask.id))) as EventRow[]))
+    return rows.sort((a, b) => a[0] - b[0]).map(eventLine)
+  }
 }
 
 /** Streams `path` through SHA-256; null when it cannot be read. */
@@ -86,26 +134,14 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
   selection.validate()
   const lookup = new ProvenanceLookup(db)
   const imageCount = selection.count()
-  const passes = options.includeImages ? 4 : 3
-  const total = imageCount * passes
+  // One step per image for the single pass (and one per image file), one for the COCO entry.
+  const total = imageCount * (options.includeImages ? 2 : 1) + 1
   let done = 0
   const step = () => options.onProgress?.(++done, total)
 
   const partial = partialPath(target)
-  const file = createWriteStream(partial)
-  const zip = new ZipFile()
   let failure: Error | null = null
-  let current: PassThrough | null = null
-  const fail = (error: Error) => {
-    failure ??= error
-    current?.destroy()
-    zip.outputStream.unpipe(file)
-    file.destroy()
-  }
-  zip.on('error', (error: Error) => fail(error))
-  zip.outputStream.on('error', (error: Error) => fail(error))
-  file.on('error', (error) => fail(error))
-  const onAbort = () => fail(new ExchangeError('cancelled', `Writing the bundle ${target} was cancelled; nothing was kept.`))
+  const onAbort = () => (failure ??= new ExchangeError('cancelled', `Writing the bundle ${target} was cancelled; nothing was kept.`))
   options.signal?.addEventListener('abort', onAbort, { once: true })
   const check = () => {
     if (options.signal?.aborted) onAbort()
@@ -113,85 +149,71 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
   }
 
   const entries: BundleManifest['entries'] = []
-  /** Adds a text entry and runs `produce` against it; the entry's checksum comes from what was written. */
-  const addText = async (name: string, produce: (stream: PassThrough) => Promise<{ sha256: string; bytes: number }>) => {
-    const pass = new PassThrough()
-    current = pass
-    zip.addReadStream(pass, name, { mtime: now })
-    const { sha256, bytes } = await produce(pass)
-    entries.push({ name, sha256, bytes })
-    current = null
-  }
-  const viaSink = (write: (sink: TextSink) => Promise<void>) => async (stream: PassThrough) => {
-    const sink = new TextSink(stream)
-    await write(sink)
-    const sha256 = await sink.end()
-    return { sha256, bytes: sink.bytes }
-  }
-
+  const scratch: ScratchText[] = []
+  let zip: ZipWriter | null = null
   try {
-    await once(file, 'open')
-    zip.outputStream.pipe(file)
+    zip = await ZipWriter.create(partial)
+    const writer = zip
     options.onProgress?.(0, total)
 
-    // 1. One SA-1B document per image, with provenance.
+    // 1. One pass over the selected images and their masks (each mask row is read once): the SA-1B
+    // document goes into the zip, the image's event-log lines and COCO annotations into two
+    // scratch files next to the partial zip, copied into their entries after the pass.
+    const eventsFile = await ScratchText.open(`${partial}.events`)
+    scratch.push(eventsFile)
+    const cocoFile = await ScratchText.open(`${partial}.coco`)
+    scratch.push(cocoFile)
+    const cocoAnnotations = new CocoAnnotationWriter(cocoFile.sink)
+    const eventLines = new EventSlice(db)
     let masks = 0
+    let events = 0
     for (const { image, masks: imageMasks } of selection.images()) {
       check()
       const document = sa1bDocument(image, imageMasks, { frame: 'annotation', provenance: true, lookup })
-      await addText(
-        sa1bEntryName(image.id),
-        viaSink((sink) => sink.write(JSON.stringify(document))),
-      )
+      const name = sa1bEntryName(image.id)
+      const data = Buffer.from(JSON.stringify(document), 'utf8')
+      entries.push({ name, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length })
+      await writer.addBuffer(name, data, { mtime: now })
+      for (const annotation of document.annotations) await cocoAnnotations.write(annotation, image.id)
+      for (const line of eventLines.linesOf(image.id, imageMasks)) {
+        await eventsFile.sink.write(line)
+        events++
+      }
       masks += imageMasks.length
       step()
     }
 
     // 2. The event-log slice: each image's events and those of its exported masks, in log order.
-    let events = 0
-    const imageEvents = db.prepare("SELECT * FROM events WHERE entity = 'image' AND entity_id = ? ORDER BY id")
-    const maskEvents = db.prepare("SELECT * FROM events WHERE entity = 'mask' AND entity_id = ? ORDER BY id")
-    await addText(
-      EVENTS_ENTRY,
-      viaSink(async (sink) => {
-        for (const { image, masks: imageMasks } of selection.images()) {
-          check()
-          const rows = [
-            ...(imageEvents.all(image.id) as EventRow[]),
-            ...imageMasks.flatMap((mask) => maskEvents.all(mask.id) as EventRow[]),
-          ].sort((a, b) => a.id - b.id)
-          for (const row of rows) {
-            const line = {
-              id: row.id,
-              at: row.at,
-              actor: row.actor,
-              kind: row.kind,
-              entity: row.entity,
-              entity_id: row.entity_id,
-              ...(row.before === null ? {} : { before: JSON.parse(row.before) as unknown }),
-              ...(row.after === null ? {} : { after: JSON.parse(row.after) as unknown }),
-            }
-            await sink.write(`${JSON.stringify(line)}\n`)
-            events++
-          }
-          step()
-        }
-      }),
-    )
+    await eventsFile.finish()
+    check()
+    await writer.addStream(EVENTS_ENTRY, eventsFile.read(), { mtime: now })
+    entries.push({ name: EVENTS_ENTRY, sha256: eventsFile.sha256, bytes: eventsFile.bytes })
 
-    // 3. COCO instances JSON of the same selection.
-    await addText(COCO_ENTRY, async (stream) => {
-      const result = await writeCoco(db, stream, {
+    // 3. COCO instances JSON of the same selection (its images, then the annotations of pass 1).
+    await cocoFile.finish()
+    check()
+    const coco = new PassThrough()
+    const [, cocoResult] = await Promise.all([
+      writer.addStream(COCO_ENTRY, coco, { mtime: now }).catch((error: unknown) => {
+        coco.destroy()
+        throw error
+      }),
+      writeCoco(db, coco, {
         filter,
         signal: options.signal,
         now,
         info: { description: project.name, version: options.exporter.version, contributor: options.actor },
-        onProgress: (imagesDone) => {
-          if (imagesDone > 0) step()
+        annotations: async (sink) => {
+          await cocoFile.copyTo(sink)
+          return cocoAnnotations.count
         },
-      })
-      return { sha256: result.sha256, bytes: result.bytes }
-    })
+      }).catch((error: unknown) => {
+        coco.destroy(error instanceof Error ? error : new Error(String(error)))
+        throw error
+      }),
+    ])
+    entries.push({ name: COCO_ENTRY, sha256: cocoResult.sha256, bytes: cocoResult.bytes })
+    step()
     check()
 
     // 4. Original image files, named by content hash; only files whose bytes still match that hash.
@@ -210,10 +232,8 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
         else if (!added.has(name)) {
           added.add(name)
           const { size } = await stat(path)
-          // Opened only when yazl reaches the entry, so at most one image file is open at a time.
-          zip.addReadStreamLazy(name, { mtime: now, compress: false, size }, (callback) =>
-            callback(null, createReadStream(path) as Readable),
-          )
+          // Stored, not deflated: image files are compressed already. One file is open at a time.
+          await writer.addStream(name, createReadStream(path), { mtime: now, compress: false })
           entries.push({ name, sha256: image.content_hash, bytes: size })
           imageFiles++
         }
@@ -245,21 +265,18 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
       entries,
     }
     check()
-    zip.addBuffer(Buffer.from(JSON.stringify(manifest, null, 1)), MANIFEST_ENTRY, { mtime: now })
-    zip.end()
-    await new Promise<void>((resolve, reject) => {
-      file.once('close', () => (failure ? reject(failure) : resolve()))
-      file.once('error', reject)
-    })
+    await writer.addBuffer(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest, null, 1)), { mtime: now })
+    await writer.finish()
+    zip = null
     check()
     await rename(partial, target)
     return { target, manifest }
   } catch (error) {
-    fail(error instanceof Error ? error : new Error(String(error)))
-    if (!file.closed) await once(file, 'close').catch(() => undefined)
+    await zip?.abort()
     await rm(partial, { force: true })
     throw failure ?? error
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
+    for (const file of scratch) await file.remove()
   }
 }

@@ -13,7 +13,15 @@ import type { ProjectDb } from '../project/database'
 import type { ImageRow } from '../project/image-repository'
 import { ExchangeError, throwIfAborted } from './exchange-error'
 import { ExportSelection } from './export-filter'
-import { ProvenanceLookup, cocoBboxOf, sa1bAnnotation, type ExportFrame, type ExportResult, type Sa1bExportOptions } from './export-sa1b'
+import {
+  ProvenanceLookup,
+  cocoBboxOf,
+  sa1bAnnotation,
+  type ExportFrame,
+  type ExportResult,
+  type Sa1bAnnotation,
+  type Sa1bExportOptions,
+} from './export-sa1b'
 import { TextSink, writeViaPartial } from './text-sink'
 
 /** The one category of class-agnostic SAM masks. */
@@ -49,11 +57,49 @@ function cocoImage(image: ImageRow, frame: ExportFrame): Record<string, unknown>
   }
 }
 
+/** One COCO annotation of an image, from the mask's SA-1B annotation (same frame, same pixels). */
+export function cocoAnnotationText(sa1b: Sa1bAnnotation, imageId: number): string {
+  return JSON.stringify({
+    id: sa1b.id,
+    image_id: imageId,
+    category_id: COCO_CATEGORY.id,
+    segmentation: sa1b.segmentation,
+    area: sa1b.area,
+    bbox: cocoBboxOf(sa1b),
+    iscrowd: 0,
+    predicted_iou: sa1b.predicted_iou,
+    stability_score: sa1b.stability_score,
+    crop_box: sa1b.crop_box,
+    point_coords: sa1b.point_coords,
+    ...(sa1b.tessera ? { tessera: sa1b.tessera } : {}),
+  })
+}
+
+/** Writes annotations in the `annotations` array's layout: the first after a newline, the others after ",\n". */
+export class CocoAnnotationWriter {
+  count = 0
+
+  constructor(private readonly sink: TextSink) {}
+
+  async write(sa1b: Sa1bAnnotation, imageId: number): Promise<void> {
+    await this.sink.write(`${this.count === 0 ? '\n' : ',\n'}${cocoAnnotationText(sa1b, imageId)}`)
+    this.count++
+  }
+}
+
+export interface CocoWriteOptions extends CocoExportOptions {
+  /**
+   * Writes the body of the `annotations` array and returns how many it wrote (the bundle writer
+   * copies what it wrote during its single pass); default: the selection's masks, image by image.
+   */
+  annotations?: (sink: TextSink) => Promise<number>
+}
+
 /**
- * Writes the COCO document of the selection to `stream` (not ended by this function's caller's
- * choice: it ends it) and returns counts and the SHA-256 of the bytes written.
+ * Writes the COCO document of the selection to `stream` (and ends it); returns counts and the
+ * SHA-256 of the bytes written. Two passes: the images (no masks read), then the annotations.
  */
-export async function writeCoco(db: ProjectDb, stream: Writable, options: CocoExportOptions = {}): Promise<CocoWriteResult> {
+export async function writeCoco(db: ProjectDb, stream: Writable, options: CocoWriteOptions = {}): Promise<CocoWriteResult> {
   const frame = options.frame ?? 'annotation'
   const selection = new ExportSelection(db, options.filter)
   selection.validate()
@@ -78,31 +124,19 @@ export async function writeCoco(db: ProjectDb, stream: Writable, options: CocoEx
     images++
   }
   await sink.write('\n],\n"annotations":[')
-  let masks = 0
-  let done = 0
-  options.onProgress?.(0, total)
-  for (const { image, masks: imageMasks } of selection.images()) {
-    throwIfAborted(options.signal, 'The COCO export')
-    for (const mask of imageMasks) {
-      const sa1b = sa1bAnnotation(mask, image, { frame, provenance: options.provenance, lookup })
-      const annotation = {
-        id: sa1b.id,
-        image_id: image.id,
-        category_id: COCO_CATEGORY.id,
-        segmentation: sa1b.segmentation,
-        area: sa1b.area,
-        bbox: cocoBboxOf(sa1b.segmentation),
-        iscrowd: 0,
-        predicted_iou: sa1b.predicted_iou,
-        stability_score: sa1b.stability_score,
-        crop_box: sa1b.crop_box,
-        point_coords: sa1b.point_coords,
-        ...(sa1b.tessera ? { tessera: sa1b.tessera } : {}),
-      }
-      await sink.write(`${masks === 0 ? '\n' : ',\n'}${JSON.stringify(annotation)}`)
-      masks++
+  let masks: number
+  if (options.annotations) masks = await options.annotations(sink)
+  else {
+    const writer = new CocoAnnotationWriter(sink)
+    let done = 0
+    options.onProgress?.(0, total)
+    for (const { image, masks: imageMasks } of selection.images()) {
+      throwIfAborted(options.signal, 'The COCO export')
+      for (const mask of imageMasks)
+        await writer.write(sa1bAnnotation(mask, image, { frame, provenance: options.provenance, lookup }), image.id)
+      options.onProgress?.(++done, total)
     }
-    options.onProgress?.(++done, total)
+    masks = writer.count
   }
   await sink.write('\n]}\n')
   const sha256 = await sink.end()

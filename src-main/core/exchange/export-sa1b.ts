@@ -17,7 +17,7 @@
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, posix } from 'node:path'
 import type { ImageStatus } from '../../../src-preload/contract/dto'
-import { compressRle, decompressRle, rleArea, rleToBbox, rleToSa1bBbox, type BboxXywh, type CompressedRle } from '../masks'
+import { compressRle, decompressRle, rleArea, rleToSa1bBbox, type BboxXywh, type CompressedRle } from '../masks'
 import type { ProjectDb } from '../project/database'
 import type { ImageRow } from '../project/image-repository'
 import type { MaskPrompt, MaskRecord, MaskSource, MaskState, PointXy } from '../project/mask-repository'
@@ -214,9 +214,15 @@ export function sa1bDocument(image: ImageRow, masks: readonly MaskRecord[], opti
   }
 }
 
-/** COCO box of an SA-1B annotation's pixels (for writers that need both conventions). */
-export function cocoBboxOf(segmentation: CompressedRle): BboxXywh {
-  return rleToBbox(decompressRle(segmentation))
+/**
+ * COCO (pycocotools toBbox) box of an annotation's pixels, from its SA-1B box and area without
+ * decoding: SA-1B's box is the COCO box minus one in width and height for a mask with pixels, and
+ * an empty mask is [0, 0, 0, 0] in both (the area tells a one-pixel mask at the origin from an empty one).
+ */
+export function cocoBboxOf(annotation: Pick<Sa1bAnnotation, 'bbox' | 'area'>): BboxXywh {
+  if (annotation.area === 0) return [0, 0, 0, 0]
+  const [x, y, width, height] = annotation.bbox
+  return [x, y, width + 1, height + 1]
 }
 
 export interface ExportProgress {

@@ -4,10 +4,10 @@
  * the target name (and removes its partial file).
  */
 import { createHash, type Hash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { once } from 'node:events'
-import type { Writable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
 import { ExchangeError } from './exchange-error'
 
 /** Text is collected to about this many characters before one write (fewer syscalls, bounded memory). */
@@ -31,6 +31,14 @@ export class TextSink {
     if (this.pendingChars >= CHUNK_CHARS) await this.flush()
   }
 
+  /** Bytes written as they are (e.g. copied from a file this export wrote earlier), after any pending text. */
+  async writeBuffer(buffer: Buffer): Promise<void> {
+    await this.flush()
+    this.hash.update(buffer)
+    this.bytes += buffer.length
+    if (!this.stream.write(buffer)) await drained(this.stream)
+  }
+
   async flush(): Promise<void> {
     if (this.pending.length === 0) return
     const buffer = Buffer.from(this.pending.join(''), 'utf8')
@@ -49,20 +57,24 @@ export class TextSink {
   }
 }
 
-/** Resolves on 'drain'; rejects when the stream fails or closes first. */
-export async function drained(stream: Writable): Promise<void> {
-  if (stream.destroyed) throw new Error('the output stream was closed')
-  const controller = new AbortController()
-  try {
-    await Promise.race([
-      once(stream, 'drain', { signal: controller.signal }),
-      once(stream, 'close', { signal: controller.signal }).then(() => {
-        throw new Error('the output stream closed while writing')
-      }),
-    ])
-  } finally {
-    controller.abort()
-  }
+/**
+ * Resolves on 'drain'; rejects when the stream closes first. Plain listeners, removed on either
+ * outcome (an AbortSignal per wait costs a DOMException each time, and this runs once per 64 KiB).
+ */
+export function drained(stream: Writable): Promise<void> {
+  if (stream.destroyed) return Promise.reject(new Error('the output stream was closed'))
+  return new Promise<void>((resolve, reject) => {
+    const onDrain = () => {
+      stream.off('close', onClose)
+      resolve()
+    }
+    const onClose = () => {
+      stream.off('drain', onDrain)
+      reject(new Error('the output stream closed while writing'))
+    }
+    stream.once('drain', onDrain)
+    stream.once('close', onClose)
+  })
 }
 
 /** Path of the file an export writes before renaming it into place. */
@@ -100,5 +112,63 @@ export async function writeViaPartial<T>(target: string, write: (stream: Writabl
     throw first instanceof ExchangeError ? first : error
   } finally {
     signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/**
+ * A scratch file an export writes text into during one pass (SHA-256 and size kept as it goes),
+ * then copies into its real destination and removes: how one pass over the masks feeds several
+ * zip entries, which a zip can only hold one after another. Disk holds the text, not memory.
+ */
+export class ScratchText {
+  private sha256Hex: string | null = null
+  private failure: Error | null = null
+
+  private constructor(
+    readonly path: string,
+    private readonly stream: WriteStream,
+    readonly sink: TextSink,
+  ) {
+    stream.on('error', (error) => (this.failure ??= error))
+  }
+
+  static async open(path: string): Promise<ScratchText> {
+    const stream = createWriteStream(path)
+    await once(stream, 'open')
+    return new ScratchText(path, stream, new TextSink(stream))
+  }
+
+  get bytes(): number {
+    return this.sink.bytes
+  }
+
+  /** SHA-256 (hex) of the whole file; known once `finish` has closed it. */
+  get sha256(): string {
+    if (this.sha256Hex === null) throw new Error(`${this.path} is still being written`)
+    return this.sha256Hex
+  }
+
+  /** Flushes and closes the file (after which it can be read). */
+  async finish(): Promise<void> {
+    this.sha256Hex = await this.sink.end()
+    if (!this.stream.closed) await once(this.stream, 'close')
+    if (this.failure) throw this.failure
+  }
+
+  /** The finished file's bytes. */
+  read(): Readable {
+    if (this.sha256Hex === null) throw new Error(`${this.path} is still being written`)
+    return createReadStream(this.path)
+  }
+
+  /** Streams the finished file's bytes into `sink` (which hashes them too, and is left open). */
+  async copyTo(sink: TextSink): Promise<void> {
+    for await (const chunk of this.read()) await sink.writeBuffer(chunk as Buffer)
+  }
+
+  async remove(): Promise<void> {
+    this.stream.destroy()
+    if (!this.stream.closed) await once(this.stream, 'close').catch(() => undefined)
+    await rm(this.path, { force: true })
   }
 }

@@ -107,31 +107,32 @@ export interface MaskStreamQuery extends MaskQuery {
   pageSize?: number
 }
 
-interface MaskRow {
-  id: number
-  image_id: number
-  rle_counts: string
-  area: number
-  bbox_x: number
-  bbox_y: number
-  bbox_w: number
-  bbox_h: number
-  source: MaskSource
-  state: MaskState
-  predicted_iou: number | null
-  stability_score: number | null
-  point_coords: string | null
-  crop_box: string | null
-  prompt: string | null
-  model_id: number | null
-  actor: string
-  seconds_spent: number | null
-  clicks: number | null
-  origin_mask_id: number | null
-  origin_iou: number | null
-  created_at: string
-  updated_at: string
-}
+/** A masks row as better-sqlite3's raw mode returns it: the MASK_COLUMNS in order. */
+type MaskRow = [
+  id: number,
+  imageId: number,
+  rleCounts: string,
+  area: number,
+  bboxX: number,
+  bboxY: number,
+  bboxW: number,
+  bboxH: number,
+  source: MaskSource,
+  state: MaskState,
+  predictedIou: number | null,
+  stabilityScore: number | null,
+  pointCoords: string | null,
+  cropBox: string | null,
+  prompt: string | null,
+  modelId: number | null,
+  actor: string,
+  secondsSpent: number | null,
+  clicks: number | null,
+  originMaskId: number | null,
+  originIou: number | null,
+  createdAt: string,
+  updatedAt: string,
+]
 
 const MASK_COLUMNS =
   'id, image_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state, predicted_iou, stability_score, point_coords, crop_box, prompt, model_id, actor, seconds_spent, clicks, origin_mask_id, origin_iou, created_at, updated_at'
@@ -144,28 +145,32 @@ function parseJson<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T)
 }
 
-export function toMaskRecord(row: MaskRow): MaskRecord {
+/**
+ * Rows are read in raw mode (arrays) and turned into records here: better-sqlite3 builds a keyed
+ * object per row several times slower than an array, and whole-project exports read every mask.
+ */
+function toMaskRecord(row: MaskRow): MaskRecord {
   return {
-    id: row.id,
-    imageId: row.image_id,
-    rleCounts: row.rle_counts,
-    area: row.area,
-    bbox: [row.bbox_x, row.bbox_y, row.bbox_w, row.bbox_h],
-    source: row.source,
-    state: row.state,
-    predictedIou: row.predicted_iou,
-    stabilityScore: row.stability_score,
-    pointCoords: parseJson<PointXy[]>(row.point_coords),
-    cropBox: parseJson<BboxXywh>(row.crop_box),
-    prompt: parseJson<MaskPrompt>(row.prompt),
-    modelId: row.model_id,
-    actor: row.actor,
-    secondsSpent: row.seconds_spent,
-    clicks: row.clicks,
-    originMaskId: row.origin_mask_id,
-    originIou: row.origin_iou,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    id: row[0],
+    imageId: row[1],
+    rleCounts: row[2],
+    area: row[3],
+    bbox: [row[4], row[5], row[6], row[7]],
+    source: row[8],
+    state: row[9],
+    predictedIou: row[10],
+    stabilityScore: row[11],
+    pointCoords: parseJson<PointXy[]>(row[12]),
+    cropBox: parseJson<BboxXywh>(row[13]),
+    prompt: parseJson<MaskPrompt>(row[14]),
+    modelId: row[15],
+    actor: row[16],
+    secondsSpent: row[17],
+    clicks: row[18],
+    originMaskId: row[19],
+    originIou: row[20],
+    createdAt: row[21],
+    updatedAt: row[22],
   }
 }
 
@@ -196,8 +201,8 @@ export class MaskRepository {
 
   constructor(private readonly db: ProjectDb) {
     this.statements = {
-      byId: db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE id = ?`),
-      byImage: db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE image_id = ? ORDER BY id`),
+      byId: db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE id = ?`).raw(),
+      byImage: db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE image_id = ? ORDER BY id`).raw(),
       imageSize: db.prepare('SELECT annotation_width AS width, annotation_height AS height FROM images WHERE id = ?'),
       insert: db.prepare(`INSERT INTO masks (image_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state,
           predicted_iou, stability_score, point_coords, crop_box, prompt, model_id, actor, seconds_spent, clicks, origin_mask_id, origin_iou, created_at, updated_at)
@@ -418,7 +423,7 @@ export class MaskRepository {
     let statement = this.byImageWithStates.get(stateCount)
     if (!statement) {
       const placeholders = Array.from({ length: stateCount }, () => '?').join(', ')
-      statement = this.db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE image_id = ? AND state IN (${placeholders}) ORDER BY id`)
+      statement = this.db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE image_id = ? AND state IN (${placeholders}) ORDER BY id`).raw()
       this.byImageWithStates.set(stateCount, statement)
     }
     return statement

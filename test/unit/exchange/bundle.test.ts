@@ -165,13 +165,15 @@ describe('bundle round trip', () => {
   it('project → bundle → new project gives identical masks, scores, prompts, decisions, statuses and history', async () => {
     const source = sourceProject()
     const path = join(dir, 'round-trip.zip')
-    const progress: number[] = []
-    const { manifest } = await writeBundle(source.db, path, { ...EXPORTER, onProgress: (done) => progress.push(done) })
+    const progress: [done: number, total: number][] = []
+    const { manifest } = await writeBundle(source.db, path, { ...EXPORTER, onProgress: (done, total) => progress.push([done, total]) })
     expect(existsSync(`${path}.partial`)).toBe(false)
     expect(manifest.counts).toEqual({ images: 3, masks: 3, events: expect.any(Number), imageFiles: 0 })
     expect(manifest.models).toHaveLength(1)
     expect(manifest.entries.map((entry) => entry.name)).toEqual([...source.ids.map((id) => `sa1b/${id}.json`), 'events.jsonl', 'coco.json'])
-    expect(progress.at(-1)).toBe(9)
+    // One step per image (the single pass over the masks) and one for the COCO entry; never backwards.
+    expect(progress.at(-1)).toEqual([4, 4])
+    expect(progress.map(([done]) => done)).toEqual([0, 1, 2, 3, 4])
 
     // Every SA-1B document and the COCO file in the bundle pass tessera inspect.
     for (const entry of await readZipEntries(path)) {
