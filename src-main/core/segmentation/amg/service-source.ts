@@ -76,7 +76,7 @@ export function serviceMaskSource(service: AmgSegmentationService, image: RgbIma
         const { encoded = [] } = await service.predict(
           handle,
           { points: [{ x: point.x, y: point.y, label: 'foreground' }] },
-          { frame: size, multimask: true, output: 'rle', stabilityOffset: stabilityScoreOffset },
+          { frame: size, multimask: true, output: 'rle', stabilityOffset: stabilityScoreOffset, lowResLogits: false },
         )
         const multimask = encoded.filter((c) => c.token >= 1 && c.token <= 3)
         answers.push(

@@ -63,6 +63,11 @@ export interface PredictOptions {
   readonly output?: 'masks' | 'rle'
   /** SAM's `stability_score_offset` for the stability counts (default 1). */
   readonly stabilityOffset?: number
+  /**
+   * Whether 'rle' answers carry the 256×256 logits for refinement (default true). Callers that never refine
+   * (the automatic mask generator) say false: 1 MB less to move and collect per prompt.
+   */
+  readonly lowResLogits?: boolean
 }
 
 export interface PredictTimings {

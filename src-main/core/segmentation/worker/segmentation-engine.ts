@@ -243,7 +243,8 @@ export class SegmentationEngine {
     const t2 = performance.now()
     const candidates = model.adapter.decodeOutputs(outputs, request)
     if (encodeHere) {
-      const encoded = candidates.map((candidate) => encodeCandidate(candidate, request.stabilityOffset ?? SAM_STABILITY_OFFSET))
+      const keepLowRes = params.options.lowResLogits ?? true
+      const encoded = candidates.map((candidate) => encodeCandidate(candidate, request.stabilityOffset ?? SAM_STABILITY_OFFSET, keepLowRes))
       return { candidates: [], encoded, timings: { feedsMs: t1 - t0, decoderMs: t2 - t1, postprocessMs: performance.now() - t2 } }
     }
     const t3 = performance.now()
@@ -317,7 +318,7 @@ export function transferablesOf(result: PredictResult): ArrayBuffer[] {
  * Mask → COCO RLE, area, SA-1B box; stability on the full-resolution logits. Candidates from the arena
  * bring their row transitions, so the RLE costs only their boundary; their views are not kept.
  */
-function encodeCandidate(candidate: SegmentationCandidate, stabilityOffset: number): EncodedCandidate {
+function encodeCandidate(candidate: SegmentationCandidate, stabilityOffset: number, keepLowRes: boolean): EncodedCandidate {
   const rle = candidate.rowTransitions
     ? encodeMaskWithRowTransitions(
         candidate.mask,
@@ -338,7 +339,7 @@ function encodeCandidate(candidate: SegmentationCandidate, stabilityOffset: numb
     area: rleArea(rle),
     bbox: rleToSa1bBbox(rle),
     // onnxruntime's own buffer (the arena only ever holds full-resolution planes), so it can be transferred.
-    lowResLogits: candidate.lowResLogits,
+    lowResLogits: keepLowRes ? candidate.lowResLogits : null,
   }
 }
 

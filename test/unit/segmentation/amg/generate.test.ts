@@ -298,7 +298,7 @@ describe('serviceMaskSource with a recording service', () => {
     expect(predicts).toEqual([
       {
         prompt: { points: [{ x: 1.5, y: 0.5, label: 'foreground' }] },
-        options: { frame: { width: 3, height: 2 }, multimask: true, output: 'rle', stabilityOffset: 0.5 },
+        options: { frame: { width: 3, height: 2 }, multimask: true, output: 'rle', stabilityOffset: 0.5, lowResLogits: false },
       },
     ])
   })
