@@ -1,13 +1,15 @@
 /**
  * The automatic mask generator with the demo segmenter on a 1500×1000 synthetic scene (32×32 points,
  * without crops and with one crop layer): decoder calls, time in onnxruntime, time in our
- * post-processing, proposals kept, peak memory; then proposal quality per triage preset on synthetic
- * scenes with known true masks (recall of true objects at IoU ≥ 0.9 by auto-accepted or needs-review
- * proposals, precision of auto-accepted proposals, masks per image).
+ * post-processing, proposals kept, peak memory; then proposal quality per triage preset on seeded
+ * synthetic scenes with known true masks (recall of true objects at IoU ≥ 0.9 by auto-accepted or
+ * needs-review proposals, overall and per kind — distinct, nested, touching, small —, precision of
+ * auto-accepted proposals, masks per image), measured by core/proposals/quality.
  */
-import { generateScene, type SyntheticScene } from '../../src-main/core/demo/synthetic-scene'
+import { OBJECT_ROLES, generateQualityScene, generateScene, type SyntheticScene } from '../../src-main/core/demo/synthetic-scene'
 import { decodeMask, decompressRle } from '../../src-main/core/masks'
-import { TRIAGE_PRESETS, classify, presetSettings } from '../../src-main/core/proposals/triage'
+import { MATCH_IOU, evaluateQuality, matchScene, type SceneMatches } from '../../src-main/core/proposals/quality'
+import { TRIAGE_PRESETS, presetSettings } from '../../src-main/core/proposals/triage'
 import { generateMasks, type AmgMaskRecord } from '../../src-main/core/segmentation/amg/generate'
 import { serviceMaskSource, type AmgSegmentationService } from '../../src-main/core/segmentation/amg/service-source'
 import { tsxWorkerFactory } from '../../src-main/core/segmentation/worker/dev-worker'
@@ -19,7 +21,6 @@ const HEIGHT = 1000
 /** Quality scenes: smaller, so several fit in a bench run; the grid is the SAM default. */
 const QUALITY_SCENES = Number(process.env.BENCH_AMG_SCENES ?? 6)
 const QUALITY_SIZE = { width: 600, height: 400 }
-const MATCH_IOU = 0.9
 
 interface Timing {
   decoderMs: number
@@ -61,49 +62,19 @@ async function run(service: SegmentationService, scene: SyntheticScene, hash: st
   return { result, timing, wallMs, oursMs }
 }
 
-function quality(scenes: readonly SyntheticScene[], records: readonly AmgMaskRecord[][]) {
-  const out: Record<string, { recall: number; precision: number; perImage: number }> = {}
-  for (const preset of Object.keys(TRIAGE_PRESETS) as (keyof typeof TRIAGE_PRESETS)[]) {
-    const settings = presetSettings(preset)
-    let matchedTruth = 0
-    let truthTotal = 0
-    let autoTotal = 0
-    let autoCorrect = 0
-    let kept = 0
-    scenes.forEach((scene, index) => {
-      const imageArea = scene.width * scene.height
-      const classified = records[index]!.map((record) => ({
-        record,
-        triage: classify({ predictedIou: record.predicted_iou, stability: record.stability_score, area: record.area }, imageArea, settings),
-        pixels: decodeMask(decompressRle(record.segmentation)),
-      }))
-      const visible = classified.filter((item) => item.triage !== 'discard')
-      kept += visible.length
-      const iou = (a: Uint8Array, b: Uint8Array) => {
-        let inter = 0
-        let union = 0
-        for (let i = 0; i < a.length; i++) {
-          inter += a[i]! & b[i]!
-          union += a[i]! | b[i]!
-        }
-        return union === 0 ? 0 : inter / union
-      }
-      for (const object of scene.objects) {
-        truthTotal++
-        if (visible.some((item) => iou(item.pixels, object.mask) >= MATCH_IOU)) matchedTruth++
-      }
-      for (const item of classified.filter((entry) => entry.triage === 'auto')) {
-        autoTotal++
-        if (scene.objects.some((object) => iou(item.pixels, object.mask) >= MATCH_IOU)) autoCorrect++
-      }
-    })
-    out[preset] = {
-      recall: matchedTruth / truthTotal,
-      precision: autoTotal === 0 ? Number.NaN : autoCorrect / autoTotal,
-      perImage: kept / scenes.length,
-    }
-  }
-  return out
+/** Matches one quality scene's proposals to its true masks (decoded one scene at a time, then dropped). */
+function matchRecords(scene: SyntheticScene, records: readonly AmgMaskRecord[]): SceneMatches {
+  return matchScene(
+    scene.width,
+    scene.height,
+    scene.objects.map((object) => ({ role: object.role, mask: object.mask })),
+    records.map((record) => ({
+      mask: decodeMask(decompressRle(record.segmentation)),
+      predictedIou: record.predicted_iou,
+      stability: record.stability_score,
+    })),
+    MATCH_IOU,
+  )
 }
 
 export const amgSuite: BenchSuite = async () => {
@@ -155,35 +126,71 @@ export const amgSuite: BenchSuite = async () => {
     }
 
     process.stderr.write(`quality on ${QUALITY_SCENES} synthetic scenes…\n`)
-    const scenes = Array.from({ length: QUALITY_SCENES }, (_, index) =>
-      generateScene(7000 + index, QUALITY_SIZE.width, QUALITY_SIZE.height, 8),
-    )
-    const records: AmgMaskRecord[][] = []
-    for (const [index, qualityScene] of scenes.entries()) {
+    // Seeded scenes laid out with 3 distinct objects, 3 with a nested part, 3 touching pairs, 3 small objects each.
+    const matches: SceneMatches[] = []
+    let truths = 0
+    for (let index = 0; index < QUALITY_SCENES; index++) {
+      const qualityScene = generateQualityScene(7000 + index, QUALITY_SIZE.width, QUALITY_SIZE.height)
       const floor = TRIAGE_PRESETS['maximum-coverage']
       const { result } = await run(service, qualityScene, `quality${index}`.padEnd(16, '0'), {
         pointsPerSide: 32,
         predIouThresh: floor.predictedIou,
         stabilityScoreThresh: floor.stability,
       })
-      records.push([...result.records])
+      matches.push(matchRecords(qualityScene, result.records))
+      truths += qualityScene.objects.length
     }
-    const byPreset = quality(scenes, records)
-    for (const [preset, figures] of Object.entries(byPreset)) {
+    const perKind = OBJECT_ROLES.map((role) => `${role} ${matches.reduce((n, m) => n + m.truthRoles.filter((r) => r === role).length, 0)}`)
+    rows.push({
+      metric: 'quality scenes',
+      value: matches.length,
+      unit: 'images',
+      note: `${QUALITY_SIZE.width}×${QUALITY_SIZE.height}, ${truths} true objects: ${perKind.join(', ')}`,
+    })
+    const fraction = (value: number) => (Number.isNaN(value) ? -1 : round(value, 3))
+    for (const preset of Object.keys(TRIAGE_PRESETS) as (keyof typeof TRIAGE_PRESETS)[]) {
+      const report = evaluateQuality(matches, presetSettings(preset), OBJECT_ROLES)
       const key = preset.replace(/-/g, '_')
       rows.push(
         {
-          metric: `[${preset}] recall (IoU ≥ 0.9)`,
-          value: round(figures.recall, 3),
+          metric: `[${preset}] recall (IoU ≥ ${MATCH_IOU})`,
+          value: fraction(report.recall),
           unit: 'fraction',
-          note: 'true objects matched by auto or review',
+          note: 'true objects matched by auto or review (one review floor for all presets)',
         },
-        { metric: `[${preset}] precision of auto-accepted`, value: round(figures.precision, 3), unit: 'fraction' },
-        { metric: `[${preset}] masks per image`, value: round(figures.perImage, 1), unit: 'masks', note: 'auto + review' },
+        ...OBJECT_ROLES.map((role) => {
+          const entry = report.byRole[role]!
+          return {
+            metric: `[${preset}] recall, ${role}`,
+            value: fraction(entry.recall),
+            unit: 'fraction',
+            note: `${entry.matched} of ${entry.total}`,
+          }
+        }),
+        {
+          metric: `[${preset}] recall by auto-accepted alone`,
+          value: fraction(report.autoRecall),
+          unit: 'fraction',
+          note: 'what the preset finds with no one reviewing',
+        },
+        {
+          metric: `[${preset}] precision of auto-accepted`,
+          value: fraction(report.precision),
+          unit: 'fraction',
+          note: `${report.autoCorrect} of ${report.autoAccepted} match a true object one-to-one (-1: none auto-accepted)`,
+        },
+        {
+          metric: `[${preset}] masks per image`,
+          value: round(report.masksPerImage, 1),
+          unit: 'masks',
+          note: `${round(report.autoPerImage, 1)} auto + ${round(report.reviewPerImage, 1)} review`,
+        },
       )
-      json[`synthetic_recall_${key}`] = round(figures.recall, 3)
-      json[`synthetic_precision_${key}`] = Number.isNaN(figures.precision) ? -1 : round(figures.precision, 3)
-      json[`masks_per_image_${key}`] = round(figures.perImage, 1)
+      json[`synthetic_recall_${key}`] = fraction(report.recall)
+      for (const role of OBJECT_ROLES) json[`synthetic_recall_${role}_${key}`] = fraction(report.byRole[role]!.recall)
+      json[`synthetic_recall_auto_${key}`] = fraction(report.autoRecall)
+      json[`synthetic_precision_${key}`] = fraction(report.precision)
+      json[`masks_per_image_${key}`] = round(report.masksPerImage, 1)
     }
     rows.push({ metric: 'peak RSS', value: round(peakRssMb(), 1), unit: 'MiB' })
     json.peak_rss_mb = round(peakRssMb(), 1)

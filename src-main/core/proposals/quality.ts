@@ -54,6 +54,11 @@ export interface QualityReport {
   /** True objects matched by an auto-accepted or needs-review proposal, over all true objects. */
   recall: number
   byRole: Record<string, RoleRecall>
+  /**
+   * True objects matched by an auto-accepted proposal alone: what the preset gets right with no one
+   * looking. (Recall above counts review too, and every preset shares the review floor.)
+   */
+  autoRecall: number
   autoAccepted: number
   /** Auto-accepted proposals paired one-to-one with a true object they match (a duplicate is a miss). */
   autoCorrect: number
@@ -141,12 +146,14 @@ export function evaluateQuality(scenes: readonly SceneMatches[], settings: Triag
   const byRole: Record<string, RoleRecall> = {}
   for (const role of roles) byRole[role] = { matched: 0, total: 0, recall: Number.NaN }
   let matched = 0
+  let matchedAuto = 0
   let total = 0
   let auto = 0
   let review = 0
   let autoCorrect = 0
   for (const scene of scenes) {
     const found = new Uint8Array(scene.truthRoles.length)
+    const foundAuto = new Uint8Array(scene.truthRoles.length)
     const pairs: { truth: number; iou: number; proposal: number }[] = []
     scene.proposals.forEach((proposal, index) => {
       const triage = classify(
@@ -161,7 +168,10 @@ export function evaluateQuality(scenes: readonly SceneMatches[], settings: Triag
         return
       }
       auto++
-      for (const match of proposal.matches) pairs.push({ ...match, proposal: index })
+      for (const match of proposal.matches) {
+        foundAuto[match.truth] = 1
+        pairs.push({ ...match, proposal: index })
+      }
     })
     // Precision: greedy one-to-one pairing by IoU, so two auto-accepted copies of one object count one miss.
     pairs.sort((a, b) => b.iou - a.iou)
@@ -181,6 +191,7 @@ export function evaluateQuality(scenes: readonly SceneMatches[], settings: Triag
         entry.matched++
         matched++
       }
+      matchedAuto += foundAuto[index] as number
     })
   }
   for (const entry of Object.values(byRole)) entry.recall = entry.total === 0 ? Number.NaN : entry.matched / entry.total
@@ -189,6 +200,7 @@ export function evaluateQuality(scenes: readonly SceneMatches[], settings: Triag
     images,
     recall: total === 0 ? Number.NaN : matched / total,
     byRole,
+    autoRecall: total === 0 ? Number.NaN : matchedAuto / total,
     autoAccepted: auto,
     autoCorrect,
     precision: auto === 0 ? Number.NaN : autoCorrect / auto,

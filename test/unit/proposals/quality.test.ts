@@ -77,6 +77,7 @@ describe('evaluateQuality', () => {
     expect(report.byRole.nested!.total).toBe(0)
     expect(report.byRole.nested!.recall).toBeNaN()
     expect([report.autoAccepted, report.autoCorrect, report.precision]).toEqual([1, 1, 1])
+    expect(report.autoRecall).toBeCloseTo(1 / 3) // only the distinct object is found without review
     expect([report.masksPerImage, report.autoPerImage, report.reviewPerImage]).toEqual([2, 1, 1])
     // Looser thresholds bring the discarded proposal into review: full recall, same precision.
     const loose = evaluateQuality([matchScene(W, H, truths, proposals)], {
@@ -124,6 +125,7 @@ describe('evaluateQuality', () => {
     expect(report.byRole.touching).toEqual({ matched: 2, total: 3, recall: 2 / 3 })
     expect(report.masksPerImage).toBe(1)
     expect(report.autoAccepted).toBe(0)
+    expect(report.autoRecall).toBe(0)
     expect(report.precision).toBeNaN()
   })
 
