@@ -6,6 +6,7 @@
  */
 import type { MaskCandidate, MaskSummary, PromptBox, PromptPoint, SegmenterStatus, SkippedObject } from '../../src-preload/contract/dto'
 import type { AnyTesseraEvent } from '../../src-preload/contract/events'
+import type { RequestInput, RequestOutput } from '../../src-preload/contract/requests'
 import { call, transport } from '../lib/api'
 import { bitmapFromRle, compressRle, decodeMask, decompressRle, encodeMask } from '../../src-main/core/masks'
 import type { BrushStroke, CompressedRle, MaskBitmap, PixelRect } from '../../src-main/core/masks'
@@ -37,6 +38,22 @@ function lazyCandidate(candidate: MaskCandidate): DraftCandidate {
       return (pixels ??= decodeMask(decompressRle(candidate.rle)))
     },
   }
+}
+
+type PredictInput = RequestInput<'segment:predict'>
+type PredictResult = RequestOutput<'segment:predict'>
+
+/** The request for a step's prompt; `refine` feeds back the candidate shown before it (carried into the step until the answer replaces it). */
+function predictInput(imageId: number, step: DraftSnapshot, refine: boolean): { input: PredictInput; refineFrom: string | undefined } {
+  const previous = shownCandidate(step)
+  const refineFrom = refine && previous?.handle ? previous.handle : undefined
+  const input: PredictInput = {
+    imageId,
+    points: [...step.points],
+    ...(step.box ? { box: step.box } : {}),
+    ...(refineFrom ? { refineFrom } : {}),
+  }
+  return { input, refineFrom }
 }
 
 export interface DraftCommit {
@@ -86,6 +103,8 @@ class SegmenterState {
   /** Pixels per recent step with strokes (oldest first). */
   private readonly pixelCache = new Map<DraftSnapshot, RasterCopy>()
   private requestSeq = 0
+  /** The request sent at a press for the point its release would add (see anticipate). */
+  private anticipated: { key: string; request: Promise<PredictResult>; started: number } | null = null
   private liveStroke: { stroke: BrushStroke; points: { x: number; y: number }[] } | null = null
   private previewSeq = 0
   private previewWanted: { x: number; y: number } | null = null
@@ -179,6 +198,7 @@ class SegmenterState {
 
   clear(): void {
     this.requestSeq++ // an answer still in flight is for a prompt that no longer exists
+    this.anticipated = null
     this.draft.reset()
     this.pixelCache.clear()
     this.liveStroke = null
@@ -309,6 +329,22 @@ class SegmenterState {
     this.sync()
     if (this.snapshot.pending) void this.predict(false)
     return true
+  }
+
+  /**
+   * A press will add `point` if it is released in place (PromptTool): ask the model now, so that the
+   * answer is on its way, or here, by the release. Used only if the release makes exactly this request;
+   * null withdraws it (the press became a box, or was cancelled).
+   */
+  anticipate(point: PromptPoint | null): void {
+    this.anticipated = null
+    const imageId = this.imageId
+    if (!point || imageId === null) return
+    const step = this.draft.current
+    const { input } = predictInput(imageId, { ...step, points: [...step.points, point] }, true)
+    const request = call('segment:predict', input)
+    request.catch(() => undefined) // an unused request's failure is nobody's (a used one's is handled in predict)
+    this.anticipated = { key: JSON.stringify(input), request, started: performance.now() }
   }
 
   // ── brush and eraser ──────────────────────────────────────────────────────────────────────────
@@ -490,18 +526,15 @@ class SegmenterState {
     const step = this.draft.current
     if (imageId === null || (step.points.length === 0 && step.box === null)) return
     const seq = ++this.requestSeq
-    // The candidate shown before this prompt (carried into the step until the answer replaces it).
-    const previous = shownCandidate(step)
-    const refineFrom = refine && previous?.handle ? previous.handle : undefined
+    const { input, refineFrom } = predictInput(imageId, step, refine)
+    // Asked already while the button was down (see anticipate)?
+    const key = JSON.stringify(input)
+    const ahead = this.anticipated?.key === key ? this.anticipated : null
+    this.anticipated = null
     this.busy = true
-    const started = performance.now()
+    const started = ahead?.started ?? performance.now()
     try {
-      const result = await call('segment:predict', {
-        imageId,
-        points: [...step.points],
-        ...(step.box ? { box: step.box } : {}),
-        ...(refineFrom ? { refineFrom } : {}),
-      })
+      const result = await (ahead?.request ?? call('segment:predict', input))
       if (seq !== this.requestSeq || imageId !== this.imageId || this.draft.current !== step) return // a newer step won
       const candidates = result.candidates.map(lazyCandidate)
       this.draft.amend({ candidates, shown: result.best, pending: false, refinements: step.refinements + (refineFrom ? 1 : 0) })

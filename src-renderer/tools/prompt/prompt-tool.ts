@@ -2,6 +2,10 @@
  * The prompt tool: click = positive point, Alt-click or right-click = negative point, drag = box; any
  * combination refines the same object. Before the first prompt, hovering asks the host for a preview
  * of the mask under the cursor. States: idle → pointing (a press, not yet a drag) → drawingBox.
+ *
+ * A press already tells the host the point it will add if released in place (`anticipate`), so the
+ * model can answer while the button is still down (a press lasts ~100 ms, longer than the answer);
+ * a drag or a cancel withdraws it (`anticipate(null)`).
  */
 import type { PromptBox, PromptPoint } from '../../../src-preload/contract/dto'
 import { StateMachineTool, type ToolState } from '../tool-state'
@@ -11,6 +15,8 @@ import { PromptPointing } from './pointing'
 
 export interface PromptToolHost {
   addPoint(point: PromptPoint): void
+  /** The point a press will add if it is released in place; null: it will not (it became a drag, or was cancelled). */
+  anticipate?(point: PromptPoint | null): void
   setBox(box: PromptBox): void
   /** Whether the object already has a prompt (then hovering shows no preview). */
   hasPrompt(): boolean

@@ -14,8 +14,12 @@ class RecordingHost implements PromptToolHost {
   boxes: PromptBox[] = []
   previews: ({ x: number; y: number } | null)[] = []
   drafts: (PromptBox | null)[] = []
+  anticipated: (PromptPoint | null)[] = []
   addPoint(point: PromptPoint): void {
     this.points.push(point)
+  }
+  anticipate(point: PromptPoint | null): void {
+    this.anticipated.push(point)
   }
   setBox(box: PromptBox): void {
     this.boxes.push(box)
@@ -39,6 +43,31 @@ beforeEach(() => {
 })
 
 describe('prompt tool', () => {
+  it('a press announces the point its release in place will add, so the model can answer while the button is down', () => {
+    tool.pointerDown(at(10.25, 20.5, { button: 2 }))
+    expect(host.anticipated).toEqual([{ x: 10.25, y: 20.5, label: 'negative' }])
+    expect(host.points).toEqual([])
+    tool.pointerUp(at(10.5, 20.5, { button: 2 }))
+    expect(host.points).toEqual([{ x: 10.25, y: 20.5, label: 'negative' }]) // the very point announced
+    expect(host.anticipated).toHaveLength(1)
+  })
+
+  it('a press that becomes a box, a right-drag or a cancel withdraws what it announced', () => {
+    tool.pointerDown(at(40, 30))
+    tool.pointerMove(at(40 + CLICK_SLOP_PX, 30))
+    expect(host.anticipated).toEqual([{ x: 40, y: 30, label: 'positive' }, null])
+    tool.pointerUp(at(60, 50))
+    tool.pointerDown(at(40, 30, { button: 2 }))
+    tool.pointerMove(at(60, 50, { button: 2 }))
+    tool.pointerUp(at(60, 50, { button: 2 }))
+    expect(host.anticipated.slice(2)).toEqual([{ x: 40, y: 30, label: 'negative' }, null])
+    tool.pointerDown(at(5, 5, { alt: true }))
+    tool.cancel()
+    expect(host.anticipated.slice(4)).toEqual([{ x: 5, y: 5, label: 'negative' }, null])
+    expect(host.points).toEqual([])
+    expect(tool.path).toBe('prompt.idle')
+  })
+
   it('a click in place is a positive point at the press position', () => {
     expect(tool.path).toBe('prompt.idle')
     tool.pointerDown(at(10.25, 20.5))
