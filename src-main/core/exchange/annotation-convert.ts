@@ -13,7 +13,7 @@
  */
 import type { ImageRow } from '../project/image-repository'
 import type { MaskPrompt, MaskState, PointXy } from '../project/mask-repository'
-import { RleFormatError, compressRle, decompressRle, validateRle, type BboxXywh, type Rle } from '../masks'
+import { RleFormatError, compressRle, decompressRle, rleArea, rleToSa1bBbox, validateRle, type BboxXywh, type Rle } from '../masks'
 import { rleFromPolygons } from '../masks/polygon'
 import type { Sa1bAnnotationInput, Sa1bDocumentInput, Segmentation } from './bundle-format'
 import { ExchangeError } from './exchange-error'
@@ -116,6 +116,8 @@ export function stageAnnotations(
     const cropBox = annotation.crop_box ? scaleBox(annotation.crop_box as BboxXywh, fileFrame, to) : null
     const common = {
       rleCounts: compressRle(rle).counts,
+      area: rleArea(rle),
+      bbox: rleToSa1bBbox(rle),
       predictedIou: annotation.predicted_iou ?? null,
       stabilityScore: annotation.stability_score ?? null,
       pointCoords,

@@ -28,7 +28,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import type { Database as Db } from 'better-sqlite3'
+import type { Database as Db, Statement } from 'better-sqlite3'
 import type { ImageStatus, ModelVariant } from '../../../src-preload/contract/dto'
 import type { ProjectDb } from '../project/database'
 import { ModelRepository } from '../project/model-repository'
@@ -41,6 +41,9 @@ export interface StagedMask {
   sourceMaskId: number | null
   /** Compressed counts at the target image's annotation size (canonical). */
   rleCounts: string
+  /** Area and SA-1B box of those pixels, measured when the mask was decoded for staging. */
+  area: number
+  bbox: BboxXywh
   source: MaskSource
   state: MaskState
   predictedIou: number | null
@@ -101,19 +104,24 @@ export class ImportStage {
     private readonly dir: string,
     readonly db: Db,
   ) {
+    // A throw-away file: no journal, no syncs, one connection; 32 MiB of page cache (bounded memory).
     db.pragma('journal_mode = OFF')
     db.pragma('synchronous = OFF')
+    db.pragma('locking_mode = EXCLUSIVE')
+    db.pragma('cache_size = -32768')
     db.exec(`
-      CREATE TABLE images (key INTEGER PRIMARY KEY, data TEXT NOT NULL, source_image_id INTEGER, target_image_id INTEGER NOT NULL);
+      CREATE TABLE images (key INTEGER PRIMARY KEY, data TEXT NOT NULL, source_image_id INTEGER, target_image_id INTEGER NOT NULL,
+        first_seq INTEGER NOT NULL, mask_count INTEGER NOT NULL);
       CREATE INDEX images_by_source ON images (source_image_id);
-      CREATE TABLE masks (seq INTEGER PRIMARY KEY, image_key INTEGER NOT NULL, source_mask_id INTEGER, data TEXT NOT NULL,
-        target_mask_id INTEGER);
-      CREATE INDEX masks_by_image ON masks (image_key, seq);
-      CREATE INDEX masks_by_source ON masks (source_mask_id);
+      -- An image's masks are one run of seq (addImage writes them together): images.first_seq, mask_count.
+      -- masks_by_source is built by commitStage, once, after the last row (cheaper than row by row).
+      CREATE TABLE masks (seq INTEGER PRIMARY KEY, source_mask_id INTEGER, data TEXT NOT NULL, target_mask_id INTEGER);
       CREATE TABLE events (seq INTEGER PRIMARY KEY, data TEXT NOT NULL);
     `)
-    this.insertImage = db.prepare('INSERT INTO images (data, source_image_id, target_image_id) VALUES (?, ?, ?)')
-    this.insertMask = db.prepare('INSERT INTO masks (image_key, source_mask_id, data) VALUES (?, ?, ?)')
+    this.insertImage = db.prepare(
+      'INSERT INTO images (data, source_image_id, target_image_id, first_seq, mask_count) VALUES (?, ?, ?, ?, ?)',
+    )
+    this.insertMask = db.prepare('INSERT INTO masks (seq, source_mask_id, data) VALUES (?, ?, ?)')
     this.insertEvent = db.prepare('INSERT INTO events (data) VALUES (?)')
   }
 
@@ -128,9 +136,10 @@ export class ImportStage {
   }
 
   addImage(image: StagedImage, masks: readonly StagedMask[]): void {
+    const firstSeq = this.masks + 1
     this.db.transaction(() => {
-      const key = Number(this.insertImage.run(JSON.stringify(image), image.sourceImageId, image.targetImageId).lastInsertRowid)
-      for (const mask of masks) this.insertMask.run(key, mask.sourceMaskId, JSON.stringify(mask))
+      this.insertImage.run(JSON.stringify(image), image.sourceImageId, image.targetImageId, firstSeq, masks.length)
+      masks.forEach((mask, index) => this.insertMask.run(firstSeq + index, mask.sourceMaskId, JSON.stringify(mask)))
     })()
     this.images++
     this.masks += masks.length
@@ -181,20 +190,25 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
   const masks = new MaskRepository(db)
   const modelRepository = new ModelRepository(db)
   const from = options.from ?? {}
-  const stageImages = stage.db.prepare('SELECT key, data FROM images WHERE key > ? ORDER BY key LIMIT ?')
-  const stageMasks = stage.db.prepare('SELECT seq, data FROM masks WHERE image_key = ? ORDER BY seq')
+  stage.db.exec('CREATE INDEX IF NOT EXISTS masks_by_source ON masks (source_mask_id)')
+  const stageImages = stage.db.prepare('SELECT key, data, first_seq, mask_count FROM images WHERE key > ? ORDER BY key LIMIT ?')
+  const stageMasks = stage.db.prepare('SELECT seq, data FROM masks WHERE seq >= ? AND seq < ? ORDER BY seq').raw()
   const setTarget = stage.db.prepare('UPDATE masks SET target_mask_id = ? WHERE seq = ?')
+  const setTargetRun = stage.db.prepare('UPDATE masks SET target_mask_id = seq + ? WHERE seq BETWEEN ? AND ?')
   const targetMask = stage.db
     .prepare('SELECT target_mask_id FROM masks WHERE source_mask_id = ? AND target_mask_id IS NOT NULL LIMIT 1')
     .pluck()
   const targetImage = stage.db.prepare('SELECT target_image_id FROM images WHERE source_image_id = ? LIMIT 1').pluck()
   const stageEvents = stage.db.prepare('SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
-  const sameOrigin = db.prepare(
-    'SELECT id, state, updated_at AS updatedAt FROM masks WHERE image_id = ? AND rle_counts = ? AND actor = ? AND created_at = ? LIMIT 1',
-  )
-  const samePixels = db.prepare(
-    "SELECT id, state, updated_at AS updatedAt FROM masks WHERE image_id = ? AND rle_counts = ? AND source = 'imported' LIMIT 1",
-  )
+  // The image's masks a staged mask may already be (see the merge rules), read once per image: [id, state, updated_at, key].
+  const existingByOrigin = db
+    .prepare('SELECT id, state, updated_at, rle_counts || char(0) || actor || char(0) || created_at FROM masks WHERE image_id = ?')
+    .raw()
+  const existingImported = db
+    .prepare("SELECT id, state, updated_at, rle_counts FROM masks WHERE image_id = ? AND source = 'imported'")
+    .raw()
+  const dedupKey = (staged: StagedMask) =>
+    options.dedup === 'origin' ? `${staged.rleCounts}\0${staged.actor}\0${staged.createdAt ?? ''}` : staged.rleCounts
   const imageRow = db.prepare('SELECT status, annotation_width AS width, annotation_height AS height FROM images WHERE id = ?')
   const statusAt = db
     .prepare("SELECT at FROM events WHERE entity = 'image' AND entity_id = ? AND kind = 'image:status' ORDER BY id DESC LIMIT 1")
@@ -207,6 +221,28 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
     )
     .pluck()
   const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value))
+  const multiEvents = new Map<number, Statement>()
+  /** INSERT of `count` events (7 parameters each; PAGE rows stay far below SQLite's limit); rowids come out consecutive. */
+  const eventRows = (count: number) => {
+    let statement = multiEvents.get(count)
+    if (!statement) {
+      statement = db.prepare(
+        `INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      )
+      multiEvents.set(count, statement)
+    }
+    return statement
+  }
+  /** Records which project mask each staged mask became; consecutive seqs and ids in one UPDATE. */
+  const setTargets = (pairs: readonly (readonly [seq: number, id: number])[]) => {
+    for (let start = 0; start < pairs.length;) {
+      let end = start + 1
+      while (end < pairs.length && pairs[end]![0] === pairs[end - 1]![0] + 1 && pairs[end]![1] === pairs[end - 1]![1] + 1) end++
+      const [seq, id] = pairs[start]!
+      setTargetRun.run(id - seq, seq, pairs[end - 1]![0])
+      start = end
+    }
+  }
 
   // The stage records target ids as masks land; one stage transaction instead of one per update.
   stage.db.exec('BEGIN')
@@ -246,29 +282,36 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
 
     let afterKey = 0
     for (;;) {
-      const page = stageImages.all(afterKey, PAGE) as { key: number; data: string }[]
-      for (const { key, data } of page) {
+      const page = stageImages.all(afterKey, PAGE) as { key: number; data: string; first_seq: number; mask_count: number }[]
+      for (const { data, first_seq: firstSeq, mask_count: maskCount } of page) {
         const image = JSON.parse(data) as StagedImage
         const target = imageRow.get(image.targetImageId) as { status: ImageStatus; width: number; height: number } | undefined
         if (!target) throw new Error(`Image ${image.targetImageId} left the project during the import.`)
         counts.images++
         const fresh: { seq: number; mask: NewMask; origin: Record<string, unknown> }[] = []
-        for (const row of stageMasks.all(key) as { seq: number; data: string }[]) {
-          const staged = JSON.parse(row.data) as StagedMask
-          const existing = (
-            options.dedup === 'origin'
-              ? sameOrigin.get(image.targetImageId, staged.rleCounts, staged.actor, staged.createdAt)
-              : samePixels.get(image.targetImageId, staged.rleCounts)
-          ) as { id: number; state: MaskState; updatedAt: string } | undefined
+        const present = new Map<string, { id: number; state: MaskState; updatedAt: string }>()
+        if (maskCount > 0) {
+          const rows = (options.dedup === 'origin' ? existingByOrigin : existingImported).all(image.targetImageId) as [
+            number,
+            MaskState,
+            string,
+            string,
+          ][]
+          // The first in index order wins, as a LIMIT 1 lookup would find it.
+          for (const [id, state, updatedAt, key] of rows) if (!present.has(key)) present.set(key, { id, state, updatedAt })
+        }
+        for (const [seq, data] of stageMasks.all(firstSeq, firstSeq + maskCount) as [number, string][]) {
+          const staged = JSON.parse(data) as StagedMask
+          const existing = present.get(dedupKey(staged))
           if (!existing) {
             fresh.push({
-              seq: row.seq,
+              seq,
               mask: toNewMask(staged, image.targetImageId, [target.height, target.width], modelIds, now),
               origin: staged.origin,
             })
             continue
           }
-          setTarget.run(existing.id, row.seq)
+          setTarget.run(existing.id, seq)
           if (existing.state === staged.state || options.dedup === 'pixels') {
             counts.duplicatesSkipped++
             continue
@@ -277,6 +320,8 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
           const details = { ...from, ...staged.origin, decidedAt: staged.updatedAt, maskActor: staged.actor }
           if (incomingAt > existing.updatedAt) {
             masks.setState(existing.id, staged.state, options.actor, { eventKind: 'merge:mask-state', updatedAt: incomingAt, details })
+            existing.state = staged.state
+            existing.updatedAt = incomingAt
             counts.statesMerged++
           } else {
             event.run(
@@ -300,7 +345,7 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
               eventDetails: (_mask, index) => ({ origin: { ...from, ...fresh[index]?.origin } }),
             },
           )
-          ids.forEach((id, index) => setTarget.run(id, (fresh[index] as { seq: number }).seq))
+          setTargets(ids.map((id, index) => [(fresh[index] as { seq: number }).seq, id] as const))
           counts.masksAdded += ids.length
         }
         if (image.status) {
@@ -356,6 +401,10 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
     let lastEventId: number | null = null
     for (;;) {
       const page = stageEvents.all(afterSeq, PAGE) as { seq: number; data: string }[]
+      // A page's new events go in as one multi-row INSERT; `taken` stands for the rows not yet in
+      // the table, so a line repeated within the page is still skipped as present.
+      const rows: unknown[] = []
+      const taken = new Set<string>()
       for (const row of page) {
         const source = JSON.parse(row.data) as BundleEvent
         const entityId =
@@ -368,14 +417,19 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
         }
         const before = json(source.before)
         const after = json(source.after)
-        if (eventExists.get(source.entity, entityId, source.at, source.actor, source.kind, before, after)) {
+        const key = JSON.stringify([source.entity, entityId, source.at, source.actor, source.kind, before, after])
+        if (taken.has(key) || eventExists.get(source.entity, entityId, source.at, source.actor, source.kind, before, after)) {
           counts.eventsSkipped++
           continue
         }
-        const id = Number(event.run(source.at, source.actor, source.kind, source.entity, entityId, before, after).lastInsertRowid)
-        firstEventId ??= id
-        lastEventId = id
-        counts.eventsAdded++
+        taken.add(key)
+        rows.push([source.at, source.actor, source.kind, source.entity, entityId, before, after])
+      }
+      if (rows.length > 0) {
+        const last = Number(eventRows(rows.length).run(rows.flat()).lastInsertRowid)
+        firstEventId ??= last - rows.length + 1
+        lastEventId = last
+        counts.eventsAdded += rows.length
       }
       if (page.length < PAGE) break
       afterSeq = (page[page.length - 1] as { seq: number }).seq
@@ -412,7 +466,8 @@ function toNewMask(
 ): NewMask {
   return {
     imageId,
-    rle: { size, counts: staged.rleCounts },
+    // Measured while staging (the same counts were decoded then), so the commit does not decode again.
+    rle: { rle: { size, counts: staged.rleCounts }, area: staged.area, bbox: staged.bbox },
     source: staged.source,
     state: staged.state,
     predictedIou: staged.predictedIou,

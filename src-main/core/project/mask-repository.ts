@@ -11,8 +11,9 @@
 import type { Statement } from 'better-sqlite3'
 import type { ImageStatus } from '../../../src-preload/contract/dto'
 import { AppError } from '../../../src-preload/contract/errors'
-import { RleFormatError, decompressRle, rleArea, rleToSa1bBbox, type BboxXywh, type CompressedRle } from '../masks'
+import { RleFormatError, decompressRle, rleArea, rleToSa1bBbox, type BboxXywh, type CompressedRle, type Rle } from '../masks'
 import type { ProjectDb } from './database'
+import { BULK_TALLY_SQL } from './migrations/0007-add-bulk-tallies'
 
 /** proposed = needs review; discarded = below the review floor (kept, can be shown). */
 export const MASK_STATES = ['proposed', 'accepted', 'rejected', 'auto_accepted', 'discarded', 'deleted'] as const
@@ -62,10 +63,30 @@ export interface MaskRecord {
   updatedAt: string
 }
 
+/**
+ * A compressed RLE with the area and SA-1B box of its pixels, as `measureRle` derived them from the
+ * string (imports measure while verifying, so the commit does not decode every mask again).
+ */
+export interface MeasuredRle {
+  readonly rle: CompressedRle
+  readonly area: number
+  readonly bbox: BboxXywh
+}
+
+/** Decodes `rle` (throws RleFormatError when malformed) and measures it. */
+export function measureRle(rle: CompressedRle): MeasuredRle {
+  return measuredFrom(rle, decompressRle(rle))
+}
+
+/** The measurement of `decoded`, which must be the decoding of `rle` (callers that decoded already). */
+export function measuredFrom(rle: CompressedRle, decoded: Rle): MeasuredRle {
+  return { rle, area: rleArea(decoded), bbox: rleToSa1bBbox(decoded) }
+}
+
 export interface NewMask {
   imageId: number
   /** Must have the image's annotation size, [annotation_height, annotation_width]. */
-  rle: CompressedRle
+  rle: CompressedRle | MeasuredRle
   source: MaskSource
   state: MaskState
   predictedIou?: number | null
@@ -139,6 +160,14 @@ const MASK_COLUMNS =
 
 /** SQLite allows 32766 parameters; image id lists are split into chunks well below that. */
 const ID_CHUNK = 500
+/** Rows per multi-row INSERT (22 parameters a mask, 6 an event: far below SQLite's 32766). */
+const INSERT_ROWS = 200
+const INSERT_COLUMNS =
+  'image_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state, predicted_iou, stability_score, point_coords, crop_box, prompt, model_id, actor, seconds_spent, clicks, origin_mask_id, origin_iou, created_at, updated_at'
+const INSERT_ROW = `(${Array.from({ length: 22 }, () => '?').join(', ')})`
+const EVENT_ROW = "(?, ?, ?, 'mask', ?, ?, ?)"
+/** From this many masks on, insertMany pauses the per-row tally trigger and counts set-based (migration 0007). */
+const BULK_TALLY_MIN = 32
 const DEFAULT_PAGE_SIZE = 256
 
 function parseJson<T>(text: string | null): T | null {
@@ -198,21 +227,22 @@ function stateList(states: readonly MaskState[] | undefined): MaskState[] | null
 export class MaskRepository {
   private readonly statements
   private readonly byImageWithStates = new Map<number, Statement<unknown[]>>()
+  /** Multi-row INSERT statements by row count ('m' masks, 'e' events). */
+  private readonly multiInserts = new Map<string, Statement<unknown[]>>()
 
   constructor(private readonly db: ProjectDb) {
     this.statements = {
       byId: db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE id = ?`).raw(),
       byImage: db.prepare(`SELECT ${MASK_COLUMNS} FROM masks WHERE image_id = ? ORDER BY id`).raw(),
       imageSize: db.prepare('SELECT annotation_width AS width, annotation_height AS height FROM images WHERE id = ?'),
-      insert: db.prepare(`INSERT INTO masks (image_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state,
-          predicted_iou, stability_score, point_coords, crop_box, prompt, model_id, actor, seconds_spent, clicks, origin_mask_id, origin_iou, created_at, updated_at)
-        VALUES (@imageId, @rleCounts, @area, @bboxX, @bboxY, @bboxW, @bboxH, @source, @state, @predictedIou, @stabilityScore,
-          @pointCoords, @cropBox, @prompt, @modelId, @actor, @secondsSpent, @clicks, @originMaskId, @originIou, @createdAt, @updatedAt)`),
       setState: db.prepare('UPDATE masks SET state = ?, updated_at = ? WHERE id = ?'),
       count: db.prepare('SELECT count(*) AS n FROM masks'),
       countByState: db.prepare('SELECT state, count(*) AS n FROM masks GROUP BY state'),
       imagePage: db.prepare('SELECT id FROM images WHERE id > ? ORDER BY id LIMIT ?').pluck(),
       imagePageByStatus: db.prepare('SELECT id FROM images WHERE id > ? AND status = ? ORDER BY id LIMIT ?').pluck(),
+      pauseTallies: db.prepare('INSERT INTO tally_pauses DEFAULT VALUES'),
+      resumeTallies: db.prepare('DELETE FROM tally_pauses WHERE id = ?'),
+      bulkTallies: BULK_TALLY_SQL.map((sql) => db.prepare(sql)),
       event: db.prepare("INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES (?, ?, ?, 'mask', ?, ?, ?)"),
     }
   }
@@ -295,7 +325,8 @@ export class MaskRepository {
   /**
    * Inserts masks in one transaction, one event each; returns their ids in order. Throws (and
    * inserts nothing) when an image is unknown or an RLE is malformed or not at its image's
-   * annotation size.
+   * annotation size. Rows and events go in multi-row INSERTs of INSERT_ROWS (one statement per row
+   * costs several times more in bulk imports); the rowids of one statement are consecutive.
    */
   insertMany(masks: readonly NewMask[], options: InsertOptions = {}): number[] {
     const kind = options.eventKind ?? 'mask:created'
@@ -303,44 +334,63 @@ export class MaskRepository {
       // The time the rows were written; a mask's own created_at may be older (imports keep it).
       const now = new Date().toISOString()
       const sizes = new Map<number, { width: number; height: number }>()
-      return masks.map((mask, index) => {
-        let size = sizes.get(mask.imageId)
-        if (!size) {
-          size = this.statements.imageSize.get(mask.imageId) as { width: number; height: number } | undefined
-          if (!size) throw new AppError('not_found', `Image ${mask.imageId} is not in this project.`)
-          sizes.set(mask.imageId, size)
+      const ids: number[] = []
+      // Paused inside this transaction only: a rollback takes the pause back with the rows.
+      const pause = masks.length >= BULK_TALLY_MIN ? Number(this.statements.pauseTallies.run().lastInsertRowid) : null
+      for (let start = 0; start < masks.length; start += INSERT_ROWS) {
+        const chunk = masks.slice(start, start + INSERT_ROWS)
+        const records = chunk.map((mask) => {
+          let size = sizes.get(mask.imageId)
+          if (!size) {
+            size = this.statements.imageSize.get(mask.imageId) as { width: number; height: number } | undefined
+            if (!size) throw new AppError('not_found', `Image ${mask.imageId} is not in this project.`)
+            sizes.set(mask.imageId, size)
+          }
+          return this.prepareRecord(mask, size, now)
+        })
+        const values: unknown[] = []
+        for (const record of records) {
+          values.push(
+            record.imageId,
+            record.rleCounts,
+            record.area,
+            record.bbox[0],
+            record.bbox[1],
+            record.bbox[2],
+            record.bbox[3],
+            record.source,
+            record.state,
+            record.predictedIou,
+            record.stabilityScore,
+            record.pointCoords === null ? null : JSON.stringify(record.pointCoords),
+            record.cropBox === null ? null : JSON.stringify(record.cropBox),
+            record.prompt === null ? null : JSON.stringify(record.prompt),
+            record.modelId,
+            record.actor,
+            record.secondsSpent,
+            record.clicks,
+            record.originMaskId,
+            record.originIou,
+            record.createdAt,
+            record.updatedAt,
+          )
         }
-        const record = this.prepareRecord(mask, size, now)
-        const id = Number(
-          this.statements.insert.run({
-            imageId: record.imageId,
-            rleCounts: record.rleCounts,
-            area: record.area,
-            bboxX: record.bbox[0],
-            bboxY: record.bbox[1],
-            bboxW: record.bbox[2],
-            bboxH: record.bbox[3],
-            source: record.source,
-            state: record.state,
-            predictedIou: record.predictedIou,
-            stabilityScore: record.stabilityScore,
-            pointCoords: record.pointCoords === null ? null : JSON.stringify(record.pointCoords),
-            cropBox: record.cropBox === null ? null : JSON.stringify(record.cropBox),
-            prompt: record.prompt === null ? null : JSON.stringify(record.prompt),
-            modelId: record.modelId,
-            actor: record.actor,
-            secondsSpent: record.secondsSpent,
-            clicks: record.clicks,
-            originMaskId: record.originMaskId,
-            originIou: record.originIou,
-            createdAt: record.createdAt,
-            updatedAt: record.updatedAt,
-          }).lastInsertRowid,
-        )
-        const after = { ...eventSummary(record), ...options.eventDetails?.(mask, index) }
-        this.statements.event.run(now, options.eventActor ?? mask.actor, kind, id, null, JSON.stringify(after))
-        return id
-      })
+        const result = this.multiInsert('m', records.length).run(values)
+        const first = Number(result.lastInsertRowid) - records.length + 1
+        if (result.changes !== records.length) throw new Error(`inserted ${result.changes} of ${records.length} masks`)
+        if (pause !== null) for (const statement of this.statements.bulkTallies) statement.run({ first, last: first + records.length - 1 })
+        const events: unknown[] = []
+        records.forEach((record, index) => {
+          const id = first + index
+          ids.push(id)
+          const mask = chunk[index] as NewMask
+          const after = { ...eventSummary(record), ...options.eventDetails?.(mask, start + index) }
+          events.push(now, options.eventActor ?? mask.actor, kind, id, null, JSON.stringify(after))
+        })
+        this.multiInsert('e', records.length).run(events)
+      }
+      if (pause !== null) this.statements.resumeTallies.run(pause)
+      return ids
     })()
   }
 
@@ -380,16 +430,18 @@ export class MaskRepository {
   private prepareRecord(mask: NewMask, size: { width: number; height: number }, now: string): Omit<MaskRecord, 'id'> {
     if (!MASK_SOURCES.includes(mask.source)) throw new AppError('invalid_request', `Unknown mask source ${mask.source}.`)
     stateList([mask.state])
-    const [height, width] = mask.rle.size
+    const measured = 'area' in mask.rle ? mask.rle : null
+    const compressed = measured ? measured.rle : (mask.rle as CompressedRle)
+    const [height, width] = compressed.size
     if (height !== size.height || width !== size.width) {
       throw new AppError(
         'invalid_request',
         `A mask of image ${mask.imageId} is ${height}×${width} but the image's annotation size is ${size.height}×${size.width}.`,
       )
     }
-    let rle
+    let stats: MeasuredRle
     try {
-      rle = decompressRle(mask.rle)
+      stats = measured ?? measureRle(compressed)
     } catch (error) {
       if (error instanceof RleFormatError)
         throw new AppError('invalid_request', `A mask of image ${mask.imageId} has a malformed RLE: ${error.message}`)
@@ -398,9 +450,9 @@ export class MaskRepository {
     const createdAt = mask.createdAt ?? now
     return {
       imageId: mask.imageId,
-      rleCounts: mask.rle.counts,
-      area: rleArea(rle),
-      bbox: rleToSa1bBbox(rle),
+      rleCounts: compressed.counts,
+      area: stats.area,
+      bbox: stats.bbox,
       source: mask.source,
       state: mask.state,
       predictedIou: mask.predictedIou ?? null,
@@ -417,6 +469,21 @@ export class MaskRepository {
       createdAt,
       updatedAt: mask.updatedAt ?? createdAt,
     }
+  }
+
+  private multiInsert(table: 'm' | 'e', rows: number): Statement<unknown[]> {
+    const key = `${table}${rows}`
+    let statement = this.multiInserts.get(key)
+    if (!statement) {
+      statement =
+        table === 'm'
+          ? this.db.prepare(`INSERT INTO masks (${INSERT_COLUMNS}) VALUES ${Array.from({ length: rows }, () => INSERT_ROW).join(', ')}`)
+          : this.db.prepare(
+              `INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES ${Array.from({ length: rows }, () => EVENT_ROW).join(', ')}`,
+            )
+      this.multiInserts.set(key, statement)
+    }
+    return statement
   }
 
   private byImageStatement(stateCount: number): Statement<unknown[]> {

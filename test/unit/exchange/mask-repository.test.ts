@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../../src-preload/contract/errors'
-import { MaskRepository } from '../../../src-main/core/project/mask-repository'
-import { createProject, rectangle, rleOf } from './exchange-helpers'
+import type { ProjectDb } from '../../../src-main/core/project/database'
+import { MaskRepository, type NewMask } from '../../../src-main/core/project/mask-repository'
+import { ModelRepository } from '../../../src-main/core/project/model-repository'
+import { createProject, rectangle, rleOf, seeded } from './exchange-helpers'
 
 function setup() {
   const { db, ids } = createProject([
@@ -107,5 +109,80 @@ describe('MaskRepository', () => {
     expect([...masks.streamAll({ states: ['accepted'] })].map((mask) => mask.id)).toEqual([a1, a2, c1])
     expect([...masks.streamAll({ imageIds: [ids[2], 12345] })].map((mask) => mask.id)).toEqual([c1])
     expect(masks.countsByState()).toMatchObject({ accepted: 3, rejected: 1, proposed: 0 })
+  })
+
+  it('keeps the metric tallies of a bulk insert (set-based, trigger paused) equal to inserting mask by mask', () => {
+    const random = seeded(42)
+    const build = () => {
+      const project = setup()
+      const model = new ModelRepository(project.db).add(
+        {
+          name: 'm',
+          variant: 'sam-official',
+          description: '',
+          encoderPath: '',
+          decoderPath: '',
+          encoderSha256: 'e'.repeat(64),
+          decoderSha256: 'd'.repeat(64),
+          encoderBytes: 0,
+          decoderBytes: 0,
+          bundled: false,
+        },
+        'test',
+      )
+      project.db.prepare("UPDATE images SET status = 'done' WHERE id = ?").run(project.ids[1])
+      return { ...project, modelId: model.id }
+    }
+    const one = build()
+    const bulk = build()
+    const states = ['proposed', 'accepted', 'auto_accepted', 'rejected'] as const
+    const sources = ['auto', 'manual', 'imported'] as const
+    // 300 masks over the three images (one done), with and without scores, seconds and a model.
+    const batch: NewMask[] = Array.from({ length: 300 }, (_, index) => {
+      const imageIndex = index % 3
+      const [h, w] = imageIndex === 0 ? [30, 40] : [10, 20]
+      return {
+        imageId: one.ids[imageIndex] as number,
+        rle: rleOf(rectangle(h, w, 0, 0, 1 + (index % 5), 1 + (index % 7)), h, w),
+        source: sources[index % 3] as (typeof sources)[number],
+        state: states[Math.floor(random() * states.length)] as (typeof states)[number],
+        predictedIou: index % 4 === 0 ? null : random() * 1.1,
+        stabilityScore: index % 5 === 0 ? null : random(),
+        secondsSpent: index % 2 === 0 ? null : random() * 30,
+        modelId: index % 6 === 0 ? null : one.modelId,
+        actor: 'alice',
+      }
+    })
+    for (const mask of batch) one.masks.insert(mask)
+    bulk.masks.insertMany(batch)
+
+    const tables = (db: ProjectDb) => ({
+      mask: db.prepare('SELECT * FROM mask_tallies ORDER BY model_key, source, state, image_done, iou_bin, stability_bin').all(),
+      image: db.prepare('SELECT * FROM image_tallies ORDER BY image_id').all(),
+      models: db.prepare('SELECT * FROM image_models ORDER BY image_id, model_id').all(),
+      pauses: db.prepare('SELECT count(*) AS n FROM tally_pauses').get(),
+    })
+    const expected = tables(one.db)
+    expect(expected.mask.length).toBeGreaterThan(20)
+    expect(expected.image).toHaveLength(3)
+    const actual = tables(bulk.db) as typeof expected
+    // Sums of floating-point scores may differ in the last bits between the two orders of addition.
+    const rounded = (rows: unknown[]) =>
+      rows.map((row) =>
+        Object.fromEntries(
+          Object.entries(row as object).map(([key, value]) => [key, typeof value === 'number' ? Number(value.toFixed(9)) : value]),
+        ),
+      )
+    expect(rounded(actual.mask)).toEqual(rounded(expected.mask))
+    expect(actual.image).toEqual(expected.image)
+    expect(actual.models).toEqual(expected.models)
+    expect(actual.pauses).toEqual({ n: 0 })
+
+    // A failing bulk insert takes the pause back with its rows: the trigger counts the next insert.
+    expect(() => bulk.masks.insertMany([...batch.slice(0, 40), { ...(batch[0] as NewMask), imageId: 999 }])).toThrow(AppError)
+    expect(tables(bulk.db).pauses).toEqual({ n: 0 })
+    one.masks.insert(batch[1] as NewMask)
+    bulk.masks.insert(batch[1] as NewMask)
+    expect(rounded(tables(bulk.db).mask)).toEqual(rounded(tables(one.db).mask))
   })
 })

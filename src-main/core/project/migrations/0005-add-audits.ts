@@ -40,12 +40,12 @@ import type { Migration } from './migration'
 export const REPLACES_SQL = "CASE WHEN json_valid(prompt) THEN json_extract(prompt, '$.replaces') END"
 
 /** Bin of a score column in 0.05 steps: -1 when NULL, values outside [0, 1) clamped to 0 or 19. */
-function bin(column: string): string {
+export function bin(column: string): string {
   return `CASE WHEN ${column} IS NULL THEN -1 ELSE max(0, min(19, CAST(${column} * 20 AS INTEGER))) END`
 }
 
 /** Upserts ±1 mask of row `ref` (NEW or OLD) into mask_tallies; `done` is the image's done flag (0/1 SQL). */
-function tallyUpsert(ref: 'NEW' | 'OLD', sign: 1 | -1, done: string): string {
+export function tallyUpsert(ref: 'NEW' | 'OLD', sign: 1 | -1, done: string): string {
   return `INSERT INTO mask_tallies (model_key, source, state, image_done, iou_bin, stability_bin, n, iou_sum, seconds_sum, seconds_n)
     SELECT ifnull(${ref}.model_id, 0), ${ref}.source, ${ref}.state, ${done}, ${bin(`${ref}.predicted_iou`)}, ${bin(`${ref}.stability_score`)},
       ${sign}, ${sign} * ifnull(${ref}.predicted_iou, 0), ${sign} * ifnull(${ref}.seconds_spent, 0),
@@ -56,12 +56,12 @@ function tallyUpsert(ref: 'NEW' | 'OLD', sign: 1 | -1, done: string): string {
       seconds_sum = seconds_sum + excluded.seconds_sum, seconds_n = seconds_n + excluded.seconds_n;`
 }
 
-function imageDone(ref: 'NEW' | 'OLD'): string {
+export function imageDone(ref: 'NEW' | 'OLD'): string {
   return `ifnull((SELECT status = 'done' FROM images WHERE id = ${ref}.image_id), 0)`
 }
 
 /** ±1 final mask of row `ref` into image_tallies (only for accepted / auto-accepted masks). */
-function imageTallyUpsert(ref: 'NEW' | 'OLD', sign: 1 | -1): string {
+export function imageTallyUpsert(ref: 'NEW' | 'OLD', sign: 1 | -1): string {
   return `INSERT INTO image_tallies (image_id, final_auto, final_manual, final_imported)
     SELECT ${ref}.image_id, ${sign} * (${ref}.source = 'auto'), ${sign} * (${ref}.source = 'manual'), ${sign} * (${ref}.source = 'imported')
     WHERE ${ref}.state IN ('accepted', 'auto_accepted') AND EXISTS (SELECT 1 FROM images WHERE id = ${ref}.image_id)
