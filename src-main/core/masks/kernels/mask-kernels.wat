@@ -19,9 +19,9 @@
     (param $src i32) (param $dst i32) (param $width i32) (param $height i32) (param $offset f32)
     (param $trans i32) (param $result i32)
     (local $y i32) (local $x i32) (local $simd_end i32) (local $row_src i32) (local $row_dst i32)
-    (local $p i32) (local $q i32) (local $v f32) (local $bit i32) (local $k i32) (local $t i32)
+    (local $p i32) (local $q i32) (local $v f32) (local $bit i32) (local $bits i32) (local $base i32) (local $t i32)
     (local $above i32) (local $above_low i32)
-    (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $m v128) (local $diff v128)
+    (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $m v128)
     (local $hi v128) (local $lo v128) (local $acc_hi v128) (local $acc_lo v128)
     (local $hi_s f32) (local $lo_s f32)
     (local.set $hi_s (local.get $offset))
@@ -69,25 +69,20 @@
                 (i32x4.add
                   (i32x4.add (f32x4.gt (local.get $a) (local.get $lo)) (f32x4.gt (local.get $b) (local.get $lo)))
                   (i32x4.add (f32x4.gt (local.get $c) (local.get $lo)) (f32x4.gt (local.get $d) (local.get $lo))))))
-            ;; Vertical transitions: only where these 16 bytes differ from the 16 above.
+            ;; Vertical transitions: a 16-bit mask of the lanes that differ from the row above, then one
+            ;; store per set bit (count trailing zeros), so speckled masks cost their transitions only.
             (if (i32.gt_u (local.get $y) (i32.const 0))
               (then
-                (local.set $diff (v128.xor (local.get $m) (v128.load align=1 (i32.sub (local.get $q) (local.get $width)))))
-                (if (v128.any_true (local.get $diff))
-                  (then
-                    (local.set $k (i32.const 0))
-                    (block $lanes_done
-                      (loop $lanes
-                        (br_if $lanes_done (i32.ge_u (local.get $k) (i32.const 16)))
-                        (if (i32.ne
-                              (i32.load8_u (i32.add (local.get $q) (local.get $k)))
-                              (i32.load8_u (i32.sub (i32.add (local.get $q) (local.get $k)) (local.get $width))))
-                          (then
-                            (i32.store (local.get $t)
-                              (i32.add (i32.mul (local.get $y) (local.get $width)) (i32.add (local.get $x) (local.get $k))))
-                            (local.set $t (i32.add (local.get $t) (i32.const 4)))))
-                        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                        (br $lanes)))))))
+                (local.set $bits
+                  (i8x16.bitmask (i8x16.ne (local.get $m) (v128.load align=1 (i32.sub (local.get $q) (local.get $width))))))
+                (local.set $base (i32.add (i32.mul (local.get $y) (local.get $width)) (local.get $x)))
+                (block $bits_done
+                  (loop $each_bit
+                    (br_if $bits_done (i32.eqz (local.get $bits)))
+                    (i32.store (local.get $t) (i32.add (local.get $base) (i32.ctz (local.get $bits))))
+                    (local.set $t (i32.add (local.get $t) (i32.const 4)))
+                    (local.set $bits (i32.and (local.get $bits) (i32.sub (local.get $bits) (i32.const 1))))
+                    (br $each_bit)))))
             (local.set $x (i32.add (local.get $x) (i32.const 16)))
             (br $simd)))
         ;; The row's last width mod 16 pixels, one at a time.
