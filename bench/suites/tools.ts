@@ -28,6 +28,9 @@ const CLICKS = Number(process.env.BENCH_TOOLS_CLICKS ?? 30)
 /** Clicks held down this long, as a hand does (~80–120 ms): the prompt is asked for at the press. */
 const HELD_CLICKS = Math.ceil(CLICKS / 2)
 const PRESS_MS = Number(process.env.BENCH_TOOLS_PRESS_MS ?? 80)
+/** Clicks where the cursor rested first with the hover preview on (its answer is the first click's). */
+const RESTED_CLICKS = Math.ceil(CLICKS / 3)
+const REST_MS = 300
 const STROKE_SEGMENTS = 60
 const UNDOS = 20
 const HOST = `document.querySelector('[data-testid=image-canvas]')`
@@ -221,6 +224,30 @@ export const toolsSuite: BenchSuite = async () => {
       await page.waitForTimeout(50)
     }
 
+    process.stderr.write(`${RESTED_CLICKS} clicks after resting ${REST_MS} ms with the hover preview on…\n`)
+    /** Release → frame committed when the cursor rested on the spot first (the preview asked the model already). */
+    const restedMs: number[] = []
+    await page.getByTestId('hover-preview').check()
+    await page.evaluate('document.activeElement && document.activeElement.blur()')
+    for (let i = 0; i < RESTED_CLICKS; i++) {
+      const target = targets[(i + 2) % targets.length]!
+      const at = await clientOf(page, target.x, target.y)
+      await page.mouse.move(at.x - 3, at.y - 3)
+      await page.mouse.move(at.x, at.y)
+      await page.waitForTimeout(REST_MS)
+      const probe = page.evaluate<ProbeResult>(afterEventProbe('pointerup'))
+      await page.evaluate('0')
+      await page.mouse.down()
+      await page.mouse.up()
+      const result = await probe
+      if (result.committed === undefined) throw new Error(`rested click ${i}: ${result.error}`)
+      restedMs.push(result.committed)
+      await page.keyboard.press('Backspace')
+      await page.waitForTimeout(50)
+    }
+    await page.getByTestId('hover-preview').uncheck()
+    await page.evaluate('document.activeElement && document.activeElement.blur()')
+
     // The same request from Node, to tell the transport and the page's own frames apart from the model.
     const imageId = (await app.backend.call('images:list', { offset: 0, limit: 20 })).items.find((image) => image.relPath === SCENE)!.id
     const directMs: number[] = []
@@ -272,6 +299,8 @@ export const toolsSuite: BenchSuite = async () => {
       click_to_paint_p95_ms: p(clickMs, 95),
       held_click_to_paint_p50_ms: p(heldMs, 50),
       held_click_to_paint_p95_ms: p(heldMs, 95),
+      rested_click_to_paint_p50_ms: p(restedMs, 50),
+      rested_click_to_paint_p95_ms: p(restedMs, 95),
       click_to_drawn_p50_ms: p(clickDrawnMs, 50),
       click_to_drawn_p95_ms: p(clickDrawnMs, 95),
       answer_in_page_p50_ms: p(answeredMs, 50),
@@ -316,6 +345,13 @@ export const toolsSuite: BenchSuite = async () => {
           note: `release → frame committed, ${HELD_CLICKS} clicks (asked at the press)`,
         },
         { metric: `click held ${PRESS_MS} ms → painted p95`, value: json.held_click_to_paint_p95_ms, unit: 'ms' },
+        {
+          metric: 'click after a rest → painted p50',
+          value: json.rested_click_to_paint_p50_ms,
+          unit: 'ms',
+          note: `${RESTED_CLICKS} clicks, cursor still ${REST_MS} ms with the hover preview on`,
+        },
+        { metric: 'click after a rest → painted p95', value: json.rested_click_to_paint_p95_ms, unit: 'ms' },
         {
           metric: 'of which answer in the page p50',
           value: json.answer_in_page_p50_ms,

@@ -42,6 +42,13 @@ function lazyCandidate(candidate: MaskCandidate): DraftCandidate {
 
 type PredictInput = RequestInput<'segment:predict'>
 type PredictResult = RequestOutput<'segment:predict'>
+interface AheadRequest {
+  kind: 'preview' | 'press'
+  /** The request's input as JSON: equal inputs, equal answers (same image, same embedding). */
+  key: string
+  request: Promise<PredictResult>
+  started: number
+}
 
 /** The request for a step's prompt; `refine` feeds back the candidate shown before it (carried into the step until the answer replaces it). */
 function predictInput(imageId: number, step: DraftSnapshot, refine: boolean): { input: PredictInput; refineFrom: string | undefined } {
@@ -103,8 +110,12 @@ class SegmenterState {
   /** Pixels per recent step with strokes (oldest first). */
   private readonly pixelCache = new Map<DraftSnapshot, RasterCopy>()
   private requestSeq = 0
-  /** The request sent at a press for the point its release would add (see anticipate). */
-  private anticipated: { key: string; request: Promise<PredictResult>; started: number } | null = null
+  /**
+   * Requests sent ahead of the prompt that may want them: the hover preview's (the first click is
+   * often where the cursor rested) and the press's (see anticipate), most recent last. A prompt whose
+   * request is one of these takes its answer instead of asking again.
+   */
+  private ahead: AheadRequest[] = []
   private liveStroke: { stroke: BrushStroke; points: { x: number; y: number }[] } | null = null
   private previewSeq = 0
   private previewWanted: { x: number; y: number } | null = null
@@ -198,7 +209,7 @@ class SegmenterState {
 
   clear(): void {
     this.requestSeq++ // an answer still in flight is for a prompt that no longer exists
-    this.anticipated = null
+    this.ahead = []
     this.draft.reset()
     this.pixelCache.clear()
     this.liveStroke = null
@@ -337,14 +348,26 @@ class SegmenterState {
    * null withdraws it (the press became a box, or was cancelled).
    */
   anticipate(point: PromptPoint | null): void {
-    this.anticipated = null
     const imageId = this.imageId
-    if (!point || imageId === null) return
+    if (!point || imageId === null) {
+      this.ahead = this.ahead.filter((entry) => entry.kind !== 'press')
+      return
+    }
     const step = this.draft.current
     const { input } = predictInput(imageId, { ...step, points: [...step.points, point] }, true)
+    this.askAhead('press', input)
+  }
+
+  /** Sends `input` unless an identical request is already ahead; returns that request. */
+  private askAhead(kind: AheadRequest['kind'], input: PredictInput): Promise<PredictResult> {
+    const key = JSON.stringify(input)
+    const known = this.ahead.find((entry) => entry.key === key)
+    if (known) return known.request
     const request = call('segment:predict', input)
-    request.catch(() => undefined) // an unused request's failure is nobody's (a used one's is handled in predict)
-    this.anticipated = { key: JSON.stringify(input), request, started: performance.now() }
+    request.catch(() => undefined) // an unused request's failure is nobody's (a used one's is handled where it is used)
+    // One of each kind: a newer press or preview replaces the older one.
+    this.ahead = [...this.ahead.filter((entry) => entry.kind !== kind), { kind, key, request, started: performance.now() }]
+    return request
   }
 
   // ── brush and eraser ──────────────────────────────────────────────────────────────────────────
@@ -460,7 +483,7 @@ class SegmenterState {
     this.previewInFlight = true
     const seq = ++this.previewSeq
     try {
-      const result = await call('segment:predict', { imageId, points: [{ ...point, label: 'positive' }] })
+      const result = await this.askAhead('preview', { imageId, points: [{ ...point, label: 'positive' }] })
       const best = result.candidates[result.best]
       if (seq === this.previewSeq && !this.hasPrompt && best)
         this.preview = { bitmap: bitmapFromRle(decompressRle(best.rle)), size: best.rle.size, area: best.area }
@@ -527,14 +550,15 @@ class SegmenterState {
     if (imageId === null || (step.points.length === 0 && step.box === null)) return
     const seq = ++this.requestSeq
     const { input, refineFrom } = predictInput(imageId, step, refine)
-    // Asked already while the button was down (see anticipate)?
+    // Asked already, by the hover preview or while the button was down (see anticipate)?
     const key = JSON.stringify(input)
-    const ahead = this.anticipated?.key === key ? this.anticipated : null
-    this.anticipated = null
+    const ahead = this.ahead.find((entry) => entry.key === key)
+    this.ahead = []
     this.busy = true
     const started = ahead?.started ?? performance.now()
     try {
-      const result = await (ahead?.request ?? call('segment:predict', input))
+      // An answer asked ahead that failed is asked for again: it was never this prompt's to report.
+      const result = await (ahead ? ahead.request.catch(() => call('segment:predict', input)) : call('segment:predict', input))
       if (seq !== this.requestSeq || imageId !== this.imageId || this.draft.current !== step) return // a newer step won
       const candidates = result.candidates.map(lazyCandidate)
       this.draft.amend({ candidates, shown: result.best, pending: false, refinements: step.refinements + (refineFrom ? 1 : 0) })
