@@ -34,6 +34,8 @@ const REST_MS = 300
 const STROKE_SEGMENTS = 60
 const UNDOS = 20
 const HOST = `document.querySelector('[data-testid=image-canvas]')`
+/** The model's candidates listed in the segment panel: the answer has landed. */
+const CANDIDATES_LISTED = '[data-testid=candidate]'
 
 /**
  * Before the app loads: timestamps every request result the page's WebSocket dispatches (this
@@ -69,7 +71,7 @@ interface ProbeResult {
  * from its dispatch to the first frame drawn after the overlay's paint count changed (and to its
  * commit), and how many frames late that was.
  */
-function afterEventProbe(type: 'pointerup' | 'keydown'): string {
+function afterEventProbe(type: 'pointerup' | 'keydown', readySelector: string | null = null): string {
   return `new Promise((resolve) => {
     const host = ${HOST}
     const before = host.dataset.paintCount
@@ -77,6 +79,18 @@ function afterEventProbe(type: 'pointerup' | 'keydown'): string {
       // Capture on the window runs before the app's own handlers. (Not event.timeStamp: for input
       // injected through CDP its clock is not performance.now()'s.)
       const started = performance.now()
+      // With a selector: only a frame drawn after it matched counts (a click's other paints, such as
+      // the hover preview going, are not the mask).
+      const selector = ${JSON.stringify(readySelector)}
+      let readyAt = selector === null ? started : null
+      if (selector !== null) {
+        const observer = new MutationObserver(() => {
+          if (readyAt !== null || !document.querySelector(selector)) return
+          readyAt = performance.now()
+          observer.disconnect()
+        })
+        observer.observe(document.body, { childList: true, subtree: true })
+      }
       let frames = 0
       const begun = []
       const committed = (drawn) => {
@@ -92,7 +106,8 @@ function afterEventProbe(type: 'pointerup' | 'keydown'): string {
       const tick = (t) => {
         frames++
         begun.push(t)
-        if (host.dataset.paintCount !== before && Number(host.dataset.renderedAt) >= started) return committed(Number(host.dataset.renderedAt))
+        const drawn = Number(host.dataset.renderedAt)
+        if (host.dataset.paintCount !== before && readyAt !== null && drawn >= started && drawn >= readyAt) return committed(drawn)
         if (frames > 120) return resolve({ error: 'no repaint within 120 frames' })
         requestAnimationFrame(tick)
       }
@@ -186,7 +201,7 @@ export const toolsSuite: BenchSuite = async () => {
       const target = targets[i % targets.length]!
       const at = await clientOf(page, target.x, target.y)
       await page.mouse.move(at.x, at.y)
-      const probe = page.evaluate<ProbeResult>(afterEventProbe('pointerup'))
+      const probe = page.evaluate<ProbeResult>(afterEventProbe('pointerup', CANDIDATES_LISTED))
       await page.evaluate('0') // evaluations run in order: the probe's listener is in place now
       await page.mouse.down()
       await page.mouse.up()
@@ -212,7 +227,7 @@ export const toolsSuite: BenchSuite = async () => {
       const target = targets[(i + 1) % targets.length]!
       const at = await clientOf(page, target.x, target.y)
       await page.mouse.move(at.x, at.y)
-      const probe = page.evaluate<ProbeResult>(afterEventProbe('pointerup'))
+      const probe = page.evaluate<ProbeResult>(afterEventProbe('pointerup', CANDIDATES_LISTED))
       await page.evaluate('0')
       await page.mouse.down()
       await page.waitForTimeout(PRESS_MS)
@@ -235,7 +250,7 @@ export const toolsSuite: BenchSuite = async () => {
       await page.mouse.move(at.x - 3, at.y - 3)
       await page.mouse.move(at.x, at.y)
       await page.waitForTimeout(REST_MS)
-      const probe = page.evaluate<ProbeResult>(afterEventProbe('pointerup'))
+      const probe = page.evaluate<ProbeResult>(afterEventProbe('pointerup', CANDIDATES_LISTED))
       await page.evaluate('0')
       await page.mouse.down()
       await page.mouse.up()
