@@ -3,6 +3,7 @@
  * people add), loading the active one into the segmentation worker, image embeddings (on demand, ahead
  * of the annotator, or for the whole project as a job) and prompt → candidate masks as COCO RLE.
  */
+import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -25,6 +26,7 @@ import { annotationCopyPath } from '../imaging/folder-import'
 import { isSegmentationError } from '../segmentation/errors'
 import { onnxModelFiles, sha256OfModel } from '../segmentation/model-files'
 import type { SegmentationService } from '../segmentation/worker/segmentation-service'
+import { RETAINED_LOW_RES } from '../segmentation/worker/protocol'
 import type { LoadModelResult } from '../segmentation/worker/protocol'
 
 /** The demo segmenter's files below the resources folder. */
@@ -32,7 +34,6 @@ export const DEMO_MODEL_DIR = join('models', 'demo-segmenter')
 /** Images encoded ahead of the one being annotated (grid order). */
 const PREFETCH_AHEAD = 2
 /** Candidates whose low-res logits are kept for refinement (3 per prompt). */
-const REFINE_HANDLES_KEPT = 48
 
 interface DemoManifest {
   name: string
@@ -69,6 +70,7 @@ export function toAppError(error: unknown): unknown {
     unknown_model_signature: 'model_invalid',
     encoder_decoder_mismatch: 'model_invalid',
     invalid_prompt: 'invalid_request',
+    refinement_not_found: 'not_found',
     unsupported_prompt: 'invalid_request',
     cancelled: 'cancelled',
   }
@@ -83,7 +85,10 @@ export class SegmenterController {
   private error: string | null = null
   private readonly encoding = new Map<number, Promise<void>>()
   private readonly failed = new Map<number, string>()
-  private readonly refineLogits = new Map<string, Float32Array>()
+  /** Candidate handles whose low-res logits the worker keeps (see PredictOptions.keepLowResAs), oldest first. */
+  private readonly refineHandles = new Set<string>()
+  /** Prefixes this controller's names in the worker, which outlives a project. */
+  private readonly instanceId = randomUUID()
   private predictSeq = 0
   /** The active model's embedding folder name, memoised (looked up for every grid row). */
   private cacheKey: { modelId: number; key: string | null } | null = null
@@ -257,7 +262,7 @@ export class SegmenterController {
   async activate(modelId: number): Promise<SegmenterStatus> {
     this.models.activate(modelId, this.options.actor)
     this.failed.clear()
-    this.refineLogits.clear()
+    this.refineHandles.clear()
     this.options.onStatus(this.status())
     void this.ensureLoaded().catch(() => undefined) // state and error are reported through status
     return this.status()
@@ -348,9 +353,10 @@ export class SegmenterController {
     await this.encodeImage(input.imageId)
     const loaded = await this.ensureLoaded()
     const embeddingMs = performance.now() - started
-    const maskInput = input.refineFrom ? this.refineLogits.get(input.refineFrom) : undefined
-    if (input.refineFrom && !maskInput)
+    if (input.refineFrom !== undefined && !this.refineHandles.has(input.refineFrom))
       throw new AppError('not_found', 'The candidate to refine from is no longer kept; prompt again without refining.')
+    const seq = ++this.predictSeq
+    const handles = [0, 1, 2].map((index) => `${seq}.${index}`)
     const frame = { width: row.annotation_width, height: row.annotation_height }
     let result
     try {
@@ -363,18 +369,23 @@ export class SegmenterController {
             label: point.label === 'positive' ? 'foreground' : 'background',
           })),
           box: input.box,
-          maskInput: maskInput && loaded.capabilities.maskInput ? maskInput : undefined,
         },
-        { frame, multimask: input.multimask ?? true, output: 'rle' },
+        {
+          frame,
+          multimask: input.multimask ?? true,
+          output: 'rle',
+          // The refinement logits stay in the worker, named per controller (a project's handles never meet another's).
+          keepLowResAs: handles.map((handle) => this.workerName(handle)),
+          ...(input.refineFrom !== undefined && loaded.capabilities.maskInput ? { refineFrom: this.workerName(input.refineFrom) } : {}),
+        },
       )
     } catch (error) {
       throw toAppError(error)
     }
     const answered = performance.now()
-    const seq = ++this.predictSeq
     const candidates: MaskCandidate[] = (result.encoded ?? []).map((candidate, index) => {
-      const handle = `${seq}.${index}`
-      if (candidate.lowResLogits) this.keepForRefinement(handle, candidate.lowResLogits)
+      const handle = handles[index] ?? `${seq}.${index}`
+      this.keepForRefinement(handle)
       return {
         handle,
         token: candidate.token,
@@ -402,12 +413,14 @@ export class SegmenterController {
     }
   }
 
-  private keepForRefinement(handle: string, logits: Float32Array): void {
-    this.refineLogits.set(handle, logits)
-    while (this.refineLogits.size > REFINE_HANDLES_KEPT) {
-      const oldest = this.refineLogits.keys().next().value as string
-      this.refineLogits.delete(oldest)
-    }
+  /** Remembers a handle the worker keeps logits for; the worker evicts in the same order at the same size. */
+  private keepForRefinement(handle: string): void {
+    this.refineHandles.add(handle)
+    while (this.refineHandles.size > RETAINED_LOW_RES) this.refineHandles.delete(this.refineHandles.values().next().value as string)
+  }
+
+  private workerName(handle: string): string {
+    return `${this.instanceId}/${handle}`
   }
 
   /** Encodes every image without a cached embedding; cached ones are skipped, so a re-run resumes. */

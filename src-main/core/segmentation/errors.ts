@@ -19,6 +19,8 @@ export type SegmentationErrorCode =
   | 'no_model_loaded'
   /** The embedding a predict refers to is neither in memory nor in the disk cache. */
   | 'embedding_not_found'
+  /** The low-res logits a prompt refines from are no longer kept by the worker (evicted, or the worker restarted). */
+  | 'refinement_not_found'
   /** The prompt is malformed (no point and no box, NaN coordinates, wrong mask_input size). */
   | 'invalid_prompt'
   /** The prompt is valid but this model cannot take it (mask_input for EdgeSAM, too many points). */

@@ -14,6 +14,7 @@ import { stabilityCounts } from '../../../src-main/core/segmentation/sam-officia
 import { buildProbeModel, buildSlowEncoder } from '../../../src-main/core/segmentation/probe-models/build-probe-models'
 import { inThreadWorkerFactory, tsxWorkerFactory } from '../../../src-main/core/segmentation/worker/dev-worker'
 import { SegmentationService } from '../../../src-main/core/segmentation/worker/segmentation-service'
+import { RETAINED_LOW_RES } from '../../../src-main/core/segmentation/worker/protocol'
 import type { EmbeddingHandle } from '../../../src-main/core/segmentation/worker/protocol'
 import { greyImage } from './probe-harness'
 import { makeScene, maskIou } from './synthetic-scene'
@@ -94,6 +95,30 @@ describe('SegmentationService with a worker thread', () => {
     expect(candidates[1]?.lowResLogits?.length).toBe(256 * 256)
     // The same image again comes from memory.
     expect((await service.encode(scene.image)).source).toBe('memory')
+  })
+
+  it('keeps refinement logits in the worker by name: refining by name equals refining with the logits sent over', async () => {
+    const handle = await service.encode(scene.image)
+    const click = { points: [{ x: 450, y: 500, label: 'foreground' as const }] }
+    const first = await service.predict(handle, click, { output: 'rle', keepLowResAs: ['p1.0', 'p1.1', 'p1.2'] })
+    expect(first.encoded?.map((c) => c.lowResLogits)).toEqual([null, null, null])
+    const full = await service.predict(handle, click)
+    const second = { points: [...click.points, { x: 600, y: 500, label: 'background' as const }] }
+    const byName = await service.predict(handle, second, { output: 'rle', refineFrom: 'p1.1' })
+    const sent = await service.predict(handle, { ...second, maskInput: full.candidates[1]!.lowResLogits! }, { output: 'rle' })
+    expect(byName.encoded?.map((c) => c.rle)).toEqual(sent.encoded?.map((c) => c.rle))
+    // Refining changes the answer (the logits were used), and an unknown name is a specific error.
+    const plain = await service.predict(handle, second, { output: 'rle' })
+    expect(byName.encoded?.map((c) => c.rle)).not.toEqual(plain.encoded?.map((c) => c.rle))
+    expect((await settledError(service.predict(handle, second, { output: 'rle', refineFrom: 'never-kept' }))).code).toBe(
+      'refinement_not_found',
+    )
+    // The oldest names are dropped past RETAINED_LOW_RES.
+    for (let k = 0; k < RETAINED_LOW_RES / 3; k++) {
+      await service.predict(handle, click, { output: 'rle', keepLowResAs: [`q${k}.0`, `q${k}.1`, `q${k}.2`] })
+    }
+    expect((await settledError(service.predict(handle, second, { output: 'rle', refineFrom: 'p1.1' }))).code).toBe('refinement_not_found')
+    await expect(service.predict(handle, second, { output: 'rle', refineFrom: 'q0.0' })).resolves.toBeDefined()
   })
 
   it('encodes answers in the worker (SIMD kernel, logits written in place) exactly as full candidates encode on this side', async () => {

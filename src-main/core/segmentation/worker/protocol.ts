@@ -68,7 +68,18 @@ export interface PredictOptions {
    * (the automatic mask generator) say false: 1 MB less to move and collect per prompt.
    */
   readonly lowResLogits?: boolean
+  /**
+   * Names under which the worker keeps each 'rle' answer's 256×256 logits (name k for candidate k), so a later
+   * prompt refines from them by name (`refineFrom`) and the 1 MB of logits never crosses threads. The
+   * answers then carry no `lowResLogits`. The worker keeps the last RETAINED_LOW_RES names.
+   */
+  readonly keepLowResAs?: readonly string[]
+  /** A name given in an earlier `keepLowResAs`: its logits become this prompt's mask_input. */
+  readonly refineFrom?: string
 }
+
+/** How many kept low-res logits (by name) the worker holds: 256 KiB each. */
+export const RETAINED_LOW_RES = 48
 
 export interface PredictTimings {
   /** Building the decoder feeds (ours). */

@@ -24,12 +24,14 @@ import type {
   PreallocatableOutput,
   RgbImage,
   SegmentationCandidate,
+  SegmentationPrompt,
   TensorMap,
   VariantAdapter,
 } from '../variants'
 import { fromOrtOutputs, sessionSignature, toOrtFeeds } from './ort-tensors'
 import { planProviders, withProviderFallback } from './providers'
 import type { ExecutionProvider, ProviderAttempt } from './providers'
+import { RETAINED_LOW_RES } from './protocol'
 import type { EmbeddingHandle, EncodedCandidate, EncodeResult, LoadModelResult, PredictResult, WorkerCalls } from './protocol'
 import { compressRle, encodeMask, encodeMaskWithRowTransitions, rleArea, rleToSa1bBbox } from '../../masks'
 import { MaskKernelArena } from '../../masks/kernels/mask-kernels'
@@ -82,6 +84,8 @@ export class SegmentationEngine {
   private lastPaths: { encoder: string; decoder: string } | null = null
   /** Where interactive answers are binarised (SIMD); grows to the largest frame predicted at. */
   private readonly arena = new MaskKernelArena()
+  /** Low-res logits kept by name for refinement (`keepLowResAs` / `refineFrom`), oldest first. */
+  private readonly keptLowRes = new Map<string, Float32Array>()
 
   async load(params: WorkerCalls['load']['params']): Promise<LoadModelResult> {
     const encoderPath = resolve(params.encoderPath)
@@ -164,6 +168,8 @@ export class SegmentationEngine {
   async unload(): Promise<void> {
     const model = this.model
     this.model = null
+    // Logits of another model's answers mean nothing to the next one.
+    this.keptLowRes.clear()
     if (!model) return
     model.cache.forgetMemory()
     await model.encoder.release()
@@ -218,6 +224,7 @@ export class SegmentationEngine {
     const cached = await model.cache.get({ imageHash: params.imageHash, modelHash: model.cacheModelKey })
     if (!cached) throw new SegmentationError('embedding_not_found', 'the embedding is no longer cached; encode the image again')
     const embedding = cached.embedding
+    const prompt = this.withKeptMaskInput(params.prompt, params.options.refineFrom)
     const encodeHere = params.options.output === 'rle'
     const request: DecodeRequest = {
       embedding,
@@ -229,7 +236,7 @@ export class SegmentationEngine {
       ...(params.options.stabilityOffset !== undefined ? { stabilityOffset: params.options.stabilityOffset } : {}),
     }
     const t0 = performance.now()
-    const feeds = model.adapter.decoderFeeds(params.prompt, request)
+    const feeds = model.adapter.decoderFeeds(prompt, request)
     // onnxruntime writes the full-resolution logits straight into the arena when their shape is known.
     const preallocated = encodeHere && !model.preallocationRefused ? model.adapter.fullResolutionOutput?.(request) : null
     const t1 = performance.now()
@@ -243,12 +250,32 @@ export class SegmentationEngine {
     const t2 = performance.now()
     const candidates = model.adapter.decodeOutputs(outputs, request)
     if (encodeHere) {
-      const keepLowRes = params.options.lowResLogits ?? true
+      const names = params.options.keepLowResAs
+      if (names) candidates.forEach((candidate, k) => this.keepLowRes(names[k], candidate.lowResLogits))
+      const keepLowRes = !names && (params.options.lowResLogits ?? true)
       const encoded = candidates.map((candidate) => encodeCandidate(candidate, request.stabilityOffset ?? SAM_STABILITY_OFFSET, keepLowRes))
       return { candidates: [], encoded, timings: { feedsMs: t1 - t0, decoderMs: t2 - t1, postprocessMs: performance.now() - t2 } }
     }
     const t3 = performance.now()
     return { candidates, timings: { feedsMs: t1 - t0, decoderMs: t2 - t1, postprocessMs: t3 - t2 } }
+  }
+
+  private withKeptMaskInput(prompt: SegmentationPrompt, refineFrom: string | undefined): SegmentationPrompt {
+    if (refineFrom === undefined) return prompt
+    const kept = this.keptLowRes.get(refineFrom)
+    if (!kept) {
+      throw new SegmentationError('refinement_not_found', 'The candidate to refine from is no longer kept; prompt again without refining.')
+    }
+    if (prompt.maskInput) throw new SegmentationError('invalid_prompt', 'give either mask_input or refineFrom, not both')
+    return { ...prompt, maskInput: kept }
+  }
+
+  /** Keeps a copy of one candidate's low-res logits under `name` (a copy: onnxruntime's buffer holds all tokens). */
+  private keepLowRes(name: string | undefined, logits: Float32Array | null): void {
+    if (name === undefined || !logits) return
+    this.keptLowRes.delete(name)
+    this.keptLowRes.set(name, logits.slice())
+    while (this.keptLowRes.size > RETAINED_LOW_RES) this.keptLowRes.delete(this.keptLowRes.keys().next().value as string)
   }
 
   /**
