@@ -14,8 +14,14 @@ class ProposalsState {
     this.triage = await call('proposals:triage', {})
   }
 
+  /** Requests sent, so an answer overtaken by a later edit does not show old counts. */
+  private sent = 0
+
+  /** New thresholds: the backend re-triages stored proposals (no model run) and answers with the counts. */
   async setTriage(settings: TriageSettings): Promise<void> {
-    this.triage = await call('proposals:setTriage', { settings })
+    const mine = ++this.sent
+    const state = await call('proposals:setTriage', { settings })
+    if (mine === this.sent) this.triage = state
   }
 
   private onEvent(event: AnyTesseraEvent): void {

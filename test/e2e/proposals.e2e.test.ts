@@ -1,7 +1,8 @@
 /**
  * Proposals in the browser: run the automatic mask generator over a small folder project with the
  * demo segmenter, see per-image counts in the grid, see the proposals drawn by triage state in the
- * image view, and re-triage instantly by changing the preset.
+ * image view, and re-triage instantly by changing the preset or editing custom thresholds (with the
+ * fields validated, and a person's decision left alone).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -65,11 +66,67 @@ describe('proposals', () => {
     expect(settings.preset).toBe('high-precision')
     // Re-triage changed states only: the number of stored proposals is the same.
     const count = (text: string) =>
-      text
-        .match(/\d+/g)!
-        .map(Number)
-        .reduce((a, b) => a + b, 0)
+      [...text.matchAll(/(\d+) (auto-accepted|need review|discarded)/g)].map((match) => Number(match[1])).reduce((a, b) => a + b, 0)
     expect(count(await page.getByTestId('triage-counts').innerText())).toBe(count(before))
+    expect(session.jobs.list().filter((job) => job.kind === 'propose')).toHaveLength(1)
+    expect(errors).toEqual([])
+  })
+
+  it('edits custom thresholds: counts re-triage at once, bad values are explained, a person’s decision stays', async () => {
+    const session = app.backend.currentProject!
+    const imageId = session.images.all()[0]!.id
+    // A person decides one proposal first: re-triage must leave it accepted.
+    const decided = (await app.backend.call('masks:list', { imageId, states: ['proposed', 'auto_accepted'] }))[0]!
+    await app.backend.call('masks:decide', { imageId, decisions: [{ maskId: decided.id, state: 'accepted' }] })
+    await page.getByTestId('triage-preset').selectOption('high-precision') // refreshes the counts after the decision
+    await expect.poll(async () => (await app.backend.call('proposals:triage', {})).counts.review).toBeGreaterThan(0)
+    await expect.poll(() => page.getByTestId('triage-counts').innerText()).toMatch(/[1-9]\d* need review/)
+    /** The three counts shown (auto, review, discarded), without what the last change moved. */
+    const shown = async () =>
+      [...(await page.getByTestId('triage-counts').innerText()).matchAll(/(\d+) (auto-accepted|need review|discarded)/g)].map((m) =>
+        Number(m[1]),
+      )
+    const before = await shown()
+
+    await page.getByTestId('triage-preset').selectOption('custom')
+    await expect.poll(async () => (await app.backend.call('proposals:triage', {})).settings.preset).toBe('custom')
+    expect(await shown()).toEqual(before) // same thresholds, same counts
+    // Auto-accept thresholds down to the review floor: the review band empties, without a model run.
+    await page.getByTestId('triage-autoIou').fill('0.5')
+    await page.getByTestId('triage-autoStability').fill('0.5')
+    await page.getByTestId('triage-autoArea').fill('10')
+    await expect.poll(() => page.getByTestId('triage-counts').innerText()).toMatch(/(^|\s)0 need review/)
+    const after = await shown()
+    expect(after[0]).toBe(before[0]! + before[1]!) // every proposal in review is now auto-accepted
+    expect(after[2]).toBe(before[2])
+    // Each count shows what the edits moved.
+    expect(await page.locator('.count.auto [data-testid=triage-moved]').innerText()).toBe(`+${before[1]}`)
+    expect(await page.locator('.count.review [data-testid=triage-moved]').innerText()).toBe(`−${before[1]}`)
+    const custom = (await app.backend.call('proposals:triage', {})).settings
+    expect(custom).toEqual({
+      preset: 'custom',
+      auto: { predictedIou: 0.5, stability: 0.5, minArea: 10 },
+      review: { predictedIou: 0.5, stability: 0.5, minArea: 10 },
+      maxAreaFraction: 0.95,
+    })
+    expect(await page.getByTestId('triage-preset').inputValue()).toBe('custom')
+
+    // A review floor above auto-accept is explained next to the field and never sent.
+    await page.getByTestId('triage-reviewIou').fill('0.7')
+    await expect.poll(() => page.getByTestId('triage-errors').innerText()).toMatch(/Review floor above auto-accept \(0\.5\)/)
+    expect(await page.getByTestId('triage-reviewIou').getAttribute('aria-invalid')).toBe('true')
+    await page.getByTestId('triage-maxAreaPercent').fill('abc')
+    await expect.poll(() => page.getByTestId('triage-errors').innerText()).toMatch(/Max area: Enter a number/)
+    await page.waitForTimeout(400) // longer than the edit delay: nothing may have been sent
+    expect((await app.backend.call('proposals:triage', {})).settings).toEqual(custom)
+    await screenshot(page, '12-triage-custom')
+    // Escape goes back to what is stored.
+    await page.getByTestId('triage-maxAreaPercent').press('Escape')
+    await expect.poll(() => page.getByTestId('triage-errors').count()).toBe(0)
+    expect(await page.getByTestId('triage-reviewIou').inputValue()).toBe('0.5')
+
+    const stored = await app.backend.call('masks:list', { imageId })
+    expect(stored.find((mask) => mask.id === decided.id)?.state).toBe('accepted')
     expect(session.jobs.list().filter((job) => job.kind === 'propose')).toHaveLength(1)
     expect(errors).toEqual([])
   })
