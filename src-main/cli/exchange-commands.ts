@@ -7,7 +7,7 @@
  * writes through `.partial` files and stages imports before one commit).
  */
 import { readFileSync } from 'node:fs'
-import { dirname, extname, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ExchangeError } from '../core/exchange/exchange-error'
@@ -15,8 +15,8 @@ import { exportCoco } from '../core/exchange/export-coco'
 import type { ExportFilter } from '../core/exchange/export-filter'
 import { exportSa1b, type ExportFrame } from '../core/exchange/export-sa1b'
 import { writeBundle } from '../core/exchange/bundle'
-import { importBundle } from '../core/exchange/import-bundle'
-import { importAnnotationFiles } from '../core/exchange/import-annotations'
+import { importFiles } from '../core/exchange/import-files'
+import type { ImportCounts } from '../core/exchange/import-stage'
 import { MASK_STATES, type MaskState } from '../core/project/mask-repository'
 import { ProjectSession } from '../core/project/project-session'
 import { ProgressBar } from './progress-bar'
@@ -31,7 +31,9 @@ export const EXCHANGE_USAGE = `  export <project> --format sa1b|coco|bundle --ou
   import <project> <FILE…> [--as proposals|gold]
                                    Import bundles (.zip, matched by content hash, merged with their decisions) and
                                    SA-1B / COCO JSON files (matched by file name; stored as proposals by default,
-                                   or as accepted masks with --as gold).`
+                                   or as accepted masks with --as gold). All or nothing: every file is checked
+                                   first, then all are imported in one transaction; a bad file imports nothing and
+                                   is named in the error. Running it again adds nothing twice.`
 
 const FORMATS = ['sa1b', 'coco', 'bundle'] as const
 type Format = (typeof FORMATS)[number]
@@ -185,9 +187,6 @@ export async function importCommand(argv: string[]): Promise<number> {
     if (!projectDir || files.length === 0) throw new UsageError('a project and at least one file are needed')
     if (values.as !== 'proposals' && values.as !== 'gold') throw new UsageError(`--as expects proposals or gold, got "${values.as}"`)
     const as = values.as
-    const bundles = files.filter((file) => extname(file).toLowerCase() === '.zip').map((file) => resolve(file))
-    const annotationFiles = files.filter((file) => extname(file).toLowerCase() !== '.zip').map((file) => resolve(file))
-
     session = ProjectSession.open(resolve(projectDir), () => undefined)
     const totals = {
       bundles: 0,
@@ -206,44 +205,48 @@ export async function importCommand(argv: string[]): Promise<number> {
     }
     const unmatched: { file: string; name: string; reason: string }[] = []
     const started = performance.now()
-    for (const file of bundles) {
-      const bar = new ProgressBar(`importing ${file}`)
-      const result = await importBundle(session.db, file, { actor: actor(), onProgress: (done, total) => bar.update(done, total) })
-      bar.done()
-      totals.bundles++
-      totals.images += result.images
-      totals.masksAdded += result.masksAdded
-      totals.duplicatesSkipped += result.duplicatesSkipped
-      totals.statesMerged += result.statesMerged
-      totals.stateConflictsKept += result.stateConflictsKept
-      totals.statusesChanged += result.statusesChanged
-      totals.eventsAdded += result.eventsAdded
-      totals.modelsAdded += result.modelsAdded
-      totals.resampledImages += result.resampledImages
-      totals.unmatchedImages += result.unmatched.count
-      for (const example of result.unmatched.examples) unmatched.push({ file, name: example.relPath, reason: example.reason })
-    }
-    if (annotationFiles.length > 0) {
-      const bar = new ProgressBar('importing annotations')
-      const result = await importAnnotationFiles(session.db, annotationFiles, {
+    // All or nothing across every file (import-files.ts): one bad file and nothing is imported.
+    let bar: ProgressBar | null = null
+    let barPart = -1
+    const result = await importFiles(
+      session.db,
+      files.map((file) => resolve(file)),
+      {
         actor: actor(),
         as,
-        onProgress: (done, total) => bar.update(done, total),
-      })
-      bar.done()
-      totals.files += result.files
-      totals.images += result.images
-      totals.masksAdded += result.masksAdded
-      totals.duplicatesSkipped += result.duplicatesSkipped
-      totals.statesMerged += result.statesMerged
-      totals.stateConflictsKept += result.stateConflictsKept
-      totals.statusesChanged += result.statusesChanged
-      totals.eventsAdded += result.eventsAdded
-      totals.modelsAdded += result.modelsAdded
-      totals.resampledImages += result.resampledImages
-      totals.crowdSkipped += result.crowdSkipped
-      totals.unmatchedImages += result.unmatched.count
-      for (const example of result.unmatched.examples)
+        onProgress: (part, done, total) => {
+          if (part.index !== barPart) {
+            bar?.done()
+            bar = new ProgressBar(`checking ${part.label}`)
+            barPart = part.index
+          }
+          bar?.update(done, total)
+        },
+      },
+    )
+    ;(bar as ProgressBar | null)?.done()
+    const add = (counts: ImportCounts & { resampledImages: number; unmatched: { count: number } }) => {
+      totals.images += counts.images
+      totals.masksAdded += counts.masksAdded
+      totals.duplicatesSkipped += counts.duplicatesSkipped
+      totals.statesMerged += counts.statesMerged
+      totals.stateConflictsKept += counts.stateConflictsKept
+      totals.statusesChanged += counts.statusesChanged
+      totals.eventsAdded += counts.eventsAdded
+      totals.modelsAdded += counts.modelsAdded
+      totals.resampledImages += counts.resampledImages
+      totals.unmatchedImages += counts.unmatched.count
+    }
+    for (const { path, result: bundle } of result.bundles) {
+      totals.bundles++
+      add(bundle)
+      for (const example of bundle.unmatched.examples) unmatched.push({ file: path, name: example.relPath, reason: example.reason })
+    }
+    if (result.annotations) {
+      totals.files += result.annotations.files
+      totals.crowdSkipped += result.annotations.crowdSkipped
+      add(result.annotations)
+      for (const example of result.annotations.unmatched.examples)
         unmatched.push({ file: example.file, name: example.fileName, reason: example.reason })
     }
     for (const item of unmatched.slice(0, 20)) process.stderr.write(`not matched: ${item.file}: ${item.name}: ${item.reason}\n`)

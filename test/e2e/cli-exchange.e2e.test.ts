@@ -230,6 +230,34 @@ describe('tessera export / import', () => {
     expect(masksOf(targetDir)).toEqual(before)
   })
 
+  it('imports several files of mixed kinds all or nothing: one bad file imports none and is named', async () => {
+    // A fresh project of the same images, a good bundle, a good SA-1B file and a broken JSON file.
+    const backend = new Backend(testBackendOptions({ dataDir: join(dir, 'data-mixed'), transport: 'web-shell', version: 'test' }))
+    const project = await backend.call('projects:create', { name: 'Mixed', imageRoot: join(dir, 'images') })
+    const created = backend.currentProject!
+    await Promise.all(created.jobs.list().map((job) => created.jobs.wait(job.id)))
+    await backend.close()
+    const bundle = join(dir, 'mixed.zip')
+    expect((await tessera('export', sourceDir, '--format', 'bundle', '--out', bundle)).code).toBe(0)
+    const sa1bDir = join(dir, 'mixed-sa1b')
+    expect((await tessera('export', sourceDir, '--format', 'sa1b', '--out', sa1bDir, '--states', 'accepted')).code).toBe(0)
+    const sa1bFile = join(sa1bDir, (await readdir(sa1bDir)).find((name) => name.endsWith('.json')) as string)
+    const broken = join(dir, 'broken.json')
+    await writeFile(broken, '{"annotations": [')
+
+    const refused = await tessera('import', project.projectDir, bundle, sa1bFile, broken)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/malformed_json/)
+    expect(refused.stderr).toContain(broken)
+    expect(masksOf(project.projectDir)).toEqual([])
+
+    const imported = await tessera('import', project.projectDir, bundle, sa1bFile)
+    expect(imported.code, imported.stderr).toBe(0)
+    // The SA-1B file's masks are the bundle's pixels again, stored once more as imported proposals.
+    expect(lastJson(imported.stdout)).toMatchObject({ bundles: 1, files: 1, masksAdded: 7 })
+    expect(masksOf(project.projectDir)).toHaveLength(7)
+  })
+
   it('reports usage errors with exit code 2', async () => {
     const result = await tessera('export', sourceDir, '--format', 'yaml', '--out', join(dir, 'x'))
     expect(result.code).toBe(2)

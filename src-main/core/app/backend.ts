@@ -14,13 +14,13 @@ import type { infer as ZodInfer } from 'zod'
 import { ensureDemoImages } from '../demo/demo-project'
 import { annotationCopyPath, thumbnailPath } from '../imaging/folder-import'
 import { isImageFileName } from '../imaging/image-formats'
-import { extractBundleImages, importBundle } from '../exchange'
+import { extractBundleImages } from '../exchange'
 import { ProjectSession } from '../project/project-session'
 import { ReviewStore, toMaskSummary, type ReviewResult } from '../review'
 import { SegmentationService, type WorkerFactory } from '../segmentation/worker/segmentation-service'
 import { AuditController, auditHandlers } from './audit-controller'
 import { RecentProjects } from './recent-projects'
-import { ExchangeController } from './exchange-controller'
+import { ExchangeController, phaseProgress } from './exchange-controller'
 import { ProposalController } from './proposal-controller'
 import { SegmenterController } from './segmenter-controller'
 
@@ -295,6 +295,7 @@ export class Backend {
         session.resumeInterrupted({
           encode: (label) => segmenter.startEncodeProject(label),
           propose: (label, params) => proposals.resume(label, params),
+          ...this.exchange().resumers(),
         })
         return session.summary()
       },
@@ -310,7 +311,15 @@ export class Backend {
       'projects:openBundle': async ({ bundlePath }) => {
         const name = basename(bundlePath).replace(/\.zip$/i, '')
         const folder = this.uniqueDir('work-packages', name)
-        const { manifest } = await extractBundleImages(resolve(bundlePath), folder)
+        // Progress as jobs: checking and unpacking, the images, then the masks (big bundles take a while).
+        const unpacking = phaseProgress('Checking and unpacking the work package', this.onJob)
+        const { manifest } = await extractBundleImages(resolve(bundlePath), folder, { onProgress: unpacking.progress }).catch(
+          (error: unknown) => {
+            unpacking.finish(error)
+            throw error
+          },
+        )
+        unpacking.finish()
         const session = await ProjectSession.create(
           { projectDir: this.newProjectDir(name), name: `${manifest.projectName} (work package)`, imageRoot: folder },
           this.onJob,
@@ -318,7 +327,10 @@ export class Backend {
         await this.activate(session)
         const imported = session.startImport('Importing the work package images')
         await session.jobs.wait(imported.id)
-        await importBundle(session.db, resolve(bundlePath), { actor: this.actor })
+        const masks = await session.jobs.wait(
+          this.exchange().startImport([resolve(bundlePath)], 'proposals', 'Importing the work package masks').id,
+        )
+        if (masks.state !== 'done') throw new AppError('invalid_request', masks.error ?? 'Importing the work package masks did not finish.')
         this.emit('masks:changed', { imageIds: 'all' })
         this.emit('images:changed', { imageIds: 'all' })
         this.emit('projects:changed', session.summary())

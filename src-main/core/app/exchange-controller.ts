@@ -2,8 +2,9 @@
  * Export and import from the app: previews of what an export would write, and exports and imports as
  * jobs with progress and cancel. The work itself is the exchange core's (the CLI uses it too).
  */
+import { randomUUID } from 'node:crypto'
 import type { ExchangeSummary, ExportFilterInput, JobInfo } from '../../../src-preload/contract/dto'
-import { ExportSelection, exportCoco, exportSa1b, importAnnotationFiles, importBundle, writeBundle, type ExportFilter } from '../exchange'
+import { ExportSelection, exportCoco, exportSa1b, importFiles, writeBundle, type ExportFilter } from '../exchange'
 import type { ProjectSession } from '../project/project-session'
 
 export function toExportFilter(input: ExportFilterInput): ExportFilter {
@@ -15,6 +16,49 @@ export function toExportFilter(input: ExportFilterInput): ExportFilter {
     ...(input.maxArea !== undefined ? { maxArea: input.maxArea } : {}),
     ...(input.maxRelativeArea !== undefined ? { maxRelativeArea: input.maxRelativeArea } : {}),
     images: input.images === 'done' ? { kind: 'status', status: 'done' } : { kind: 'all' },
+  }
+}
+
+/**
+ * Progress of work that runs before a project (and so a job runner) exists, such as checking and
+ * unpacking a work package: reported as job events of their own, so the app shows them like a job.
+ */
+export function phaseProgress(
+  label: string,
+  emit: (info: JobInfo) => void,
+): { progress(done: number, total: number): void; finish(error?: unknown): void } {
+  const info: JobInfo = {
+    id: randomUUID(),
+    kind: 'exchange-import',
+    label,
+    state: 'running',
+    done: 0,
+    total: 0,
+    etaSeconds: null,
+    error: null,
+    result: null,
+  }
+  const started = Date.now()
+  let last = 0
+  emit({ ...info })
+  return {
+    progress(done, total) {
+      info.done = done
+      info.total = total
+      const now = Date.now()
+      // At most ten events a second (as the job runner).
+      if (now - last < 100) return
+      last = now
+      const rate = done / Math.max(1, (now - started) / 1000)
+      info.etaSeconds = done > 0 && total > done ? (total - done) / rate : null
+      emit({ ...info })
+    },
+    finish(error) {
+      info.state = error === undefined ? 'done' : 'failed'
+      info.error = error === undefined ? null : error instanceof Error ? error.message : String(error)
+      info.etaSeconds = null
+      emit({ ...info })
+    },
   }
 }
 
@@ -38,12 +82,19 @@ export class ExchangeController {
     return { images, masks }
   }
 
-  startExport(format: 'sa1b' | 'coco' | 'bundle', target: string, input: ExportFilterInput, includeImages = false): JobInfo {
+  startExport(
+    format: 'sa1b' | 'coco' | 'bundle',
+    target: string,
+    input: ExportFilterInput,
+    includeImages = false,
+    label = `Exporting ${format === 'sa1b' ? 'SA-1B' : format === 'coco' ? 'COCO' : 'a bundle'}`,
+  ): JobInfo {
     const filter = toExportFilter(input)
     return this.session.jobs.start({
       kind: 'export',
-      label: `Exporting ${format === 'sa1b' ? 'SA-1B' : format === 'coco' ? 'COCO' : 'a bundle'}`,
-      params: { format, target },
+      label,
+      // Everything needed to run it again after a restart (see resumers).
+      params: { format, target, filter: input, includeImages },
       run: async ({ signal, progress }): Promise<ExchangeSummary> => {
         const common = { filter, signal, onProgress: progress }
         const result =
@@ -66,30 +117,58 @@ export class ExchangeController {
     })
   }
 
-  startImport(paths: readonly string[], as: 'proposals' | 'gold' = 'proposals'): JobInfo {
+  /**
+   * Imports bundles and annotation files as one job, all or nothing (core/exchange/import-files.ts).
+   * Progress: each file is one share of the bar (its verification), then the commit.
+   */
+  startImport(paths: readonly string[], as: 'proposals' | 'gold' = 'proposals', label = 'Importing annotations'): JobInfo {
     return this.session.jobs.start({
       kind: 'exchange-import',
-      label: 'Importing annotations',
+      label,
       params: { paths, as },
       run: async ({ signal, progress }): Promise<ExchangeSummary> => {
+        const SHARE = 1000
+        const result = await importFiles(this.session.db, paths, {
+          actor: this.actor,
+          as,
+          signal,
+          onProgress: (part, done, total) =>
+            progress(part.index * SHARE + Math.round((SHARE * done) / Math.max(1, total)), part.parts * SHARE),
+        })
         const summary: ExchangeSummary = { direction: 'import', images: 0, masks: 0, target: null, unmatched: 0 }
-        const bundles = paths.filter((path) => path.toLowerCase().endsWith('.zip'))
-        const files = paths.filter((path) => !path.toLowerCase().endsWith('.zip'))
-        for (const bundle of bundles) {
-          const result = await importBundle(this.session.db, bundle, { actor: this.actor, signal, onProgress: progress })
-          summary.images += result.images
-          summary.masks += result.masksAdded
-          summary.unmatched += result.unmatched.count
-        }
-        if (files.length > 0) {
-          const result = await importAnnotationFiles(this.session.db, files, { actor: this.actor, as, signal, onProgress: progress })
-          summary.images += result.images
-          summary.masks += result.masksAdded
-          summary.unmatched += result.unmatched.count
+        for (const counts of [...result.bundles.map((bundle) => bundle.result), ...(result.annotations ? [result.annotations] : [])]) {
+          summary.images += counts.images
+          summary.masks += counts.masksAdded
+          summary.unmatched += counts.unmatched.count
         }
         this.onImagesChanged()
         return summary
       },
     })
+  }
+
+  /**
+   * How interrupted export and import jobs run again when the project is opened after a crash or
+   * quit (ProjectSession.resumeInterrupted). Both start over from their parameters: an export
+   * rewrites its `.partial` files from the beginning (what an older run left there is overwritten,
+   * and the project may have changed since), and an import's commit was all or nothing, so running
+   * it again either imports everything or, when the commit had landed, adds nothing twice.
+   */
+  resumers(): Record<'export' | 'exchange-import', (label: string, params: Record<string, unknown>) => JobInfo> {
+    return {
+      export: (label, params) => {
+        const { format, target, filter, includeImages } = params as {
+          format: 'sa1b' | 'coco' | 'bundle'
+          target: string
+          filter?: ExportFilterInput
+          includeImages?: boolean
+        }
+        return this.startExport(format, target, filter ?? {}, includeImages ?? false, label)
+      },
+      'exchange-import': (label, params) => {
+        const { paths, as } = params as { paths: string[]; as?: 'proposals' | 'gold' }
+        return this.startImport(paths, as ?? 'proposals', label)
+      },
+    }
   }
 }

@@ -50,6 +50,8 @@ export type ExchangeErrorReason =
   | 'cancelled'
   /** The project database has no project record. */
   | 'no_project'
+  /** A file named for import does not exist or is not a readable file. */
+  | 'unreadable_file'
 
 const CODE_OF: Record<ExchangeErrorReason, ErrorCode> = {
   not_a_zip: 'invalid_request',
@@ -75,6 +77,7 @@ const CODE_OF: Record<ExchangeErrorReason, ErrorCode> = {
   target_exists: 'conflict',
   cancelled: 'cancelled',
   no_project: 'database_corrupt',
+  unreadable_file: 'not_found',
 }
 
 export class ExchangeError extends AppError {

@@ -8,7 +8,7 @@ import { mkdir, rename, rm } from 'node:fs/promises'
 import { basename, join, relative, isAbsolute } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { DEFAULT_BUNDLE_LIMITS, type BundleManifest } from './bundle-format'
-import { ExchangeError } from './exchange-error'
+import { ExchangeError, throwIfAborted } from './exchange-error'
 import { verifyBundle } from './import-bundle'
 import { SafeZipReader } from './safe-zip'
 
@@ -18,9 +18,26 @@ export interface ExtractedImages {
   files: number
 }
 
+export interface ExtractOptions {
+  /**
+   * Steps done and in all: the bundle's entries verified (verifyBundle), then one per image file
+   * written. The total is known once the manifest is read; before that it is reported as 0.
+   */
+  onProgress?: (done: number, total: number) => void
+  signal?: AbortSignal
+}
+
 /** Verifies `bundlePath` and writes its image files into `folder` (which must not exist yet). */
-export async function extractBundleImages(bundlePath: string, folder: string): Promise<ExtractedImages> {
-  const manifest = await verifyBundle(bundlePath)
+export async function extractBundleImages(bundlePath: string, folder: string, options: ExtractOptions = {}): Promise<ExtractedImages> {
+  let verifySteps = 0
+  const manifest = await verifyBundle(bundlePath, {
+    signal: options.signal,
+    onProgress: (done, total) => {
+      verifySteps = total
+      // The image files are counted after the manifest is known: total grows once, never shrinks.
+      options.onProgress?.(done, total)
+    },
+  })
   const images = manifest.entries.filter((entry) => entry.name.startsWith('images/'))
   if (images.length === 0) {
     throw new ExchangeError(
@@ -33,13 +50,18 @@ export async function extractBundleImages(bundlePath: string, folder: string): P
   await mkdir(partial, { recursive: true })
   const reader = await SafeZipReader.open(bundlePath, DEFAULT_BUNDLE_LIMITS)
   try {
+    const total = verifySteps + images.length
+    let done = verifySteps
+    options.onProgress?.(done, total)
     for (const entry of images) {
+      throwIfAborted(options.signal, 'Opening the work package')
       const name = basename(entry.name)
       const target = join(partial, name)
       const rel = relative(partial, target)
       if (!name || rel.startsWith('..') || isAbsolute(rel))
         throw new ExchangeError('unsafe_path', `${entry.name} would be written outside the image folder.`)
       await pipeline(await reader.openStream(entry.name), createWriteStream(target))
+      options.onProgress?.(++done, total)
     }
   } catch (error) {
     await rm(partial, { recursive: true, force: true })

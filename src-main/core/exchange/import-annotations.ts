@@ -25,7 +25,7 @@ import { MASK_STATES, type MaskState } from '../project/mask-repository'
 import { Sa1bAnnotationSchema, Sa1bDocumentSchema, type Sa1bAnnotationInput } from './bundle-format'
 import { annotationFrame, frameMismatch, frameOnlyImage, sameFrame, stageAnnotations, type Frame } from './annotation-convert'
 import { ExchangeError, throwIfAborted } from './exchange-error'
-import { ImportStage, commitStage, type ImportCounts } from './import-stage'
+import { ImportStage, commitStage, type ImportCounts, type PreparedImport } from './import-stage'
 import { detectFormat } from './inspect'
 
 export interface AnnotationImportOptions {
@@ -135,6 +135,20 @@ export async function importAnnotationFiles(
   files: readonly string[],
   options: AnnotationImportOptions,
 ): Promise<AnnotationImportResult> {
+  const prepared = await prepareAnnotationImport(db, files, options)
+  try {
+    return prepared.commit()
+  } finally {
+    await prepared.dispose()
+  }
+}
+
+/** Everything of `importAnnotationFiles` but the commit (see PreparedImport). */
+export async function prepareAnnotationImport(
+  db: ProjectDb,
+  files: readonly string[],
+  options: AnnotationImportOptions,
+): Promise<PreparedImport<AnnotationImportResult>> {
   const state = options.state ?? (options.as === 'gold' ? 'accepted' : 'proposed')
   if (!MASK_STATES.includes(state)) throw new ExchangeError('bad_annotation', `Unknown mask state ${state}.`)
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
@@ -218,14 +232,20 @@ export async function importAnnotationFiles(
       options.onProgress?.(++done, total)
     }
     throwIfAborted(options.signal, 'The annotation import')
-    const counts = commitStage(db, stage, {
-      actor: options.actor,
-      dedup: 'pixels',
-      summary: { kind: 'annotations:imported', after: { files: files.length, state, unmatchedImages: unmatched.count, crowdSkipped } },
-    })
-    options.onProgress?.(total, total)
-    return { ...counts, files: files.length, resampledImages, crowdSkipped, unmatched }
-  } finally {
+    return {
+      commit: () => {
+        const counts = commitStage(db, stage, {
+          actor: options.actor,
+          dedup: 'pixels',
+          summary: { kind: 'annotations:imported', after: { files: files.length, state, unmatchedImages: unmatched.count, crowdSkipped } },
+        })
+        options.onProgress?.(total, total)
+        return { ...counts, files: files.length, resampledImages, crowdSkipped, unmatched }
+      },
+      dispose: () => stage.dispose(),
+    }
+  } catch (error) {
     await stage.dispose()
+    throw error
   }
 }

@@ -29,7 +29,7 @@ import {
 } from './bundle-format'
 import { annotationFrame, documentFrame, frameMismatch, frameOnlyImage, sameFrame, stageAnnotations } from './annotation-convert'
 import { ExchangeError, throwIfAborted } from './exchange-error'
-import { ImportStage, commitStage, type ImportCounts } from './import-stage'
+import { ImportStage, commitStage, type ImportCounts, type PreparedImport } from './import-stage'
 import { SafeZipReader } from './safe-zip'
 import { ModelVariant } from '../../../src-preload/contract/dto'
 
@@ -335,38 +335,58 @@ async function stageBundle(
  * when anything about the bundle is wrong.
  */
 export async function importBundle(db: ProjectDb, path: string, options: BundleImportOptions): Promise<BundleImportResult> {
+  const prepared = await prepareBundleImport(db, path, options)
+  try {
+    return prepared.commit()
+  } finally {
+    await prepared.dispose()
+  }
+}
+
+/** Steps 1–3 of a bundle import (everything but the commit). Throws, and stages nothing, when the bundle is bad. */
+export async function prepareBundleImport(
+  db: ProjectDb,
+  path: string,
+  options: BundleImportOptions,
+): Promise<PreparedImport<BundleImportResult>> {
   const stage = await ImportStage.create()
   try {
     const staged = await stageBundle(db, path, stage, options)
     throwIfAborted(options.signal, 'The bundle import')
     const { manifest } = staged
-    const counts = commitStage(db, stage, {
-      actor: options.actor,
-      dedup: 'origin',
-      models: manifest.models,
-      from: { bundleProjectId: manifest.projectId },
-      summary: {
-        kind: 'bundle:imported',
-        after: {
-          projectId: manifest.projectId,
-          projectName: manifest.projectName,
-          exporter: manifest.exporter,
-          createdAt: manifest.createdAt,
-          unmatchedImages: staged.unmatched.count,
-        },
-      },
-    })
-    const total = manifest.entries.length + 1
-    options.onProgress?.(total, total)
     return {
-      ...counts,
-      manifest,
-      matchedByHash: staged.matchedByHash,
-      matchedByPath: staged.matchedByPath,
-      resampledImages: staged.resampledImages,
-      unmatched: staged.unmatched,
+      commit: () => {
+        const counts = commitStage(db, stage, {
+          actor: options.actor,
+          dedup: 'origin',
+          models: manifest.models,
+          from: { bundleProjectId: manifest.projectId },
+          summary: {
+            kind: 'bundle:imported',
+            after: {
+              projectId: manifest.projectId,
+              projectName: manifest.projectName,
+              exporter: manifest.exporter,
+              createdAt: manifest.createdAt,
+              unmatchedImages: staged.unmatched.count,
+            },
+          },
+        })
+        const total = manifest.entries.length + 1
+        options.onProgress?.(total, total)
+        return {
+          ...counts,
+          manifest,
+          matchedByHash: staged.matchedByHash,
+          matchedByPath: staged.matchedByPath,
+          resampledImages: staged.resampledImages,
+          unmatched: staged.unmatched,
+        }
+      },
+      dispose: () => stage.dispose(),
     }
-  } finally {
+  } catch (error) {
     await stage.dispose()
+    throw error
   }
 }

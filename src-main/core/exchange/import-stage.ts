@@ -88,6 +88,15 @@ export interface ImportCounts {
   modelsAdded: number
 }
 
+/**
+ * An import that is verified and staged but not applied: `commit()` applies it in one transaction
+ * (inside the caller's, when there is one); `dispose()` removes the stage either way.
+ */
+export interface PreparedImport<T> {
+  commit(): T
+  dispose(): Promise<void>
+}
+
 export function modelKey(encoderSha256: string, decoderSha256: string): string {
   return `${encoderSha256}:${decoderSha256}`
 }

@@ -16,5 +16,6 @@ export { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, DEFAULT_BUNDLE_LIMITS, type Bundl
 export { importBundle, verifyBundle, type BundleImportOptions, type BundleImportResult } from './import-bundle'
 export { importAnnotationFiles, type AnnotationImportOptions, type AnnotationImportResult } from './import-annotations'
 export { statusWins, type ImportCounts } from './import-stage'
+export { importFiles, isBundlePath, type FilesImportOptions, type FilesImportResult } from './import-files'
 export { resampleRleNearest, scaleBox, scalePoints } from './mask-resample'
 export { extractBundleImages, type ExtractedImages } from './extract-bundle-images'

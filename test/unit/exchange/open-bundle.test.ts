@@ -55,7 +55,29 @@ describe('projects:openBundle', () => {
       .all()
       .map((row) => row.content_hash)
       .sort()
+    const jobs = new Map<string, { label: string; states: string[]; done: number; total: number }>()
+    const unsubscribe = backend.subscribe((event) => {
+      if (event.name !== 'jobs:progress') return
+      const job = jobs.get(event.payload.id) ?? { label: event.payload.label, states: [], done: 0, total: 0 }
+      job.states.push(event.payload.state)
+      job.done = event.payload.done
+      job.total = event.payload.total
+      jobs.set(event.payload.id, job)
+    })
     const opened = await backend.call('projects:openBundle', { bundlePath: bundle })
+    unsubscribe()
+    // Each phase shows as a job that runs and ends done, with its steps counted to the end.
+    const phases = [...jobs.values()]
+    expect(phases.map((job) => job.label)).toEqual([
+      'Checking and unpacking the work package',
+      'Importing the work package images',
+      'Importing the work package masks',
+    ])
+    for (const job of phases) {
+      expect(job.states.at(-1)).toBe('done')
+      expect(job.total).toBeGreaterThan(0)
+      expect(job.done).toBe(job.total)
+    }
     expect(opened.name).toBe('Lead (work package)')
     expect(opened.imageCount).toBe(2)
     const session = backend.currentProject!
