@@ -75,7 +75,10 @@ function afterEventProbe(type: 'pointerup' | 'keydown', readySelector: string | 
   return `new Promise((resolve) => {
     const host = ${HOST}
     const before = host.dataset.paintCount
-    window.addEventListener('${type}', () => {
+    const listener = (event) => {
+      // A chord's modifier arrives as a keydown of its own first (Control of Ctrl+Z): the chord starts with its key.
+      if (['Control', 'Shift', 'Alt', 'Meta'].includes(event.key)) return
+      window.removeEventListener('${type}', listener, { capture: true })
       // Capture on the window runs before the app's own handlers. (Not event.timeStamp: for input
       // injected through CDP its clock is not performance.now()'s.)
       const started = performance.now()
@@ -112,7 +115,8 @@ function afterEventProbe(type: 'pointerup' | 'keydown', readySelector: string | 
         requestAnimationFrame(tick)
       }
       requestAnimationFrame(tick)
-    }, { capture: true, once: true })
+    }
+    window.addEventListener('${type}', listener, { capture: true })
   })`
 }
 
