@@ -32,9 +32,14 @@ export function createProject(
     options.imageRoot ?? '/nonexistent',
     new Date().toISOString(),
   )
+  return { db, ids: insertImages(db, images) }
+}
+
+/** Inserts image rows (no files behind them); returns their ids in order. */
+export function insertImages(db: ProjectDb, images: readonly TestImage[]): number[] {
   const repository = new ImageRepository(db)
   const now = new Date().toISOString()
-  const ids = images.map((image) =>
+  return images.map((image) =>
     repository.insert(
       {
         contentHash: image.contentHash ?? createHash('sha256').update(image.relPath).digest('hex'),
@@ -50,7 +55,6 @@ export function createProject(
       now,
     ),
   )
-  return { db, ids }
 }
 
 /** Row-major mask with a filled rectangle [x0, x1) × [y0, y1). */

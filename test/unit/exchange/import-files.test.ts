@@ -10,10 +10,9 @@ import { exportSa1b } from '../../../src-main/core/exchange/export-sa1b'
 import { importFiles } from '../../../src-main/core/exchange/import-files'
 import { verifyBundle } from '../../../src-main/core/exchange/import-bundle'
 import type { ProjectDb } from '../../../src-main/core/project/database'
-import { ImageRepository } from '../../../src-main/core/project/image-repository'
 import { MaskRepository } from '../../../src-main/core/project/mask-repository'
 import { ProjectSession } from '../../../src-main/core/project/project-session'
-import { createProject, rectangle, rleOf, snapshot } from './exchange-helpers'
+import { createProject, insertImages, rectangle, rleOf, snapshot } from './exchange-helpers'
 
 let dir: string
 beforeAll(async () => {
@@ -141,23 +140,7 @@ describe('interrupted exchange jobs', () => {
     const imageRoot = join(dir, name, 'images')
     await mkdir(imageRoot, { recursive: true })
     const session = await ProjectSession.create({ projectDir: join(dir, name, 'project'), name, imageRoot }, () => undefined)
-    const repository = new ImageRepository(session.db)
-    const now = new Date().toISOString()
-    for (const image of IMAGES)
-      repository.insert(
-        {
-          contentHash: image.contentHash,
-          relPath: image.relPath,
-          fileSize: 1,
-          fileMtimeMs: 1,
-          width: image.width,
-          height: image.height,
-          orientation: 1,
-          annotationWidth: image.width,
-          annotationHeight: image.height,
-        },
-        now,
-      )
+    insertImages(session.db, IMAGES)
     return session
   }
 
