@@ -257,7 +257,10 @@ export class SafeZipReader {
     if (data.length > info.uncompressedSize)
       throw new ExchangeError('zip_bomb', `The zip entry ${name} inflates beyond its declared ${info.uncompressedSize} bytes.`)
     if (data.length < info.uncompressedSize)
-      throw new ExchangeError('truncated', `${this.path} is cut off (the entry ${name} has ${data.length} of ${info.uncompressedSize} bytes).`)
+      throw new ExchangeError(
+        'truncated',
+        `${this.path} is cut off (the entry ${name} has ${data.length} of ${info.uncompressedSize} bytes).`,
+      )
     return data
   }
 
