@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { compileWat, wasmModuleSource } from '../src-main/core/masks/kernels/compile-wat'
+import { compileWat, wasmModuleSource } from './compile-wat'
 
 const dir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src-main', 'core', 'masks', 'kernels')
 const bytes = await compileWat(readFileSync(join(dir, 'mask-kernels.wat'), 'utf8'), 'mask-kernels.wat')

@@ -42,7 +42,7 @@ interface KernelExports {
 let compiled: object | null = null
 
 function kernelModule(): object {
-  compiled ??= new wasm.Module(Buffer.from(MASK_KERNELS_WASM_BASE64, 'base64'))
+  compiled ??= new wasm.Module(Uint8Array.from(atob(MASK_KERNELS_WASM_BASE64), (char) => char.charCodeAt(0)))
   return compiled
 }
 
