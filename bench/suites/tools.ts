@@ -21,7 +21,7 @@ import { decodeMask, decompressRle } from '../../src-main/core/masks'
 import { startApp } from '../../test/e2e/support/app-harness'
 import { launchChromium, openPage } from '../../test/e2e/support/browser'
 import { maskCentroid } from '../../test/support/mask-geometry'
-import { peakRssMb, percentile, round, type BenchSuite } from '../report'
+import { peakRssMb, percentile, round, type BenchRow, type BenchSuite } from '../report'
 
 const SCENE = 'scene-01.jpg'
 const CLICKS = Number(process.env.BENCH_TOOLS_CLICKS ?? 30)
@@ -159,6 +159,14 @@ async function clientOf(page: Page, x: number, y: number): Promise<{ x: number; 
   const [scale, offsetX, offsetY] = ((await host.getAttribute('data-camera')) ?? '').split(' ').map(Number) as [number, number, number]
   const box = (await host.boundingBox())!
   return { x: box.x + offsetX + x * scale, y: box.y + offsetY + y * scale }
+}
+
+/** The p50 row (with the note) and the p95 row of one latency, in ms. */
+function percentileRows(metric: string, p50: number, p95: number, note: string): BenchRow[] {
+  return [
+    { metric: `${metric} p50`, value: p50, unit: 'ms', note },
+    { metric: `${metric} p95`, value: p95, unit: 'ms' },
+  ]
 }
 
 export const toolsSuite: BenchSuite = async () => {
@@ -357,41 +365,36 @@ export const toolsSuite: BenchSuite = async () => {
           unit: 'ms',
           note: 'to app.render() returning (before the commit)',
         },
-        {
-          metric: `click held ${PRESS_MS} ms → painted p50`,
-          value: json.held_click_to_paint_p50_ms,
-          unit: 'ms',
-          note: `release → frame committed, ${HELD_CLICKS} clicks (asked at the press)`,
-        },
-        { metric: `click held ${PRESS_MS} ms → painted p95`, value: json.held_click_to_paint_p95_ms, unit: 'ms' },
-        {
-          metric: 'click after a rest → painted p50',
-          value: json.rested_click_to_paint_p50_ms,
-          unit: 'ms',
-          note: `${RESTED_CLICKS} clicks, cursor still ${REST_MS} ms with the hover preview on`,
-        },
-        { metric: 'click after a rest → painted p95', value: json.rested_click_to_paint_p95_ms, unit: 'ms' },
-        {
-          metric: 'of which answer in the page p50',
-          value: json.answer_in_page_p50_ms,
-          unit: 'ms',
-          note: 'pointer release → predict result dispatched',
-        },
-        { metric: 'of which answer in the page p95', value: json.answer_in_page_p95_ms, unit: 'ms' },
-        {
-          metric: 'renderer after the answer p50',
-          value: json.renderer_after_answer_p50_ms,
-          unit: 'ms',
-          note: 'result dispatched → frame committed',
-        },
-        { metric: 'renderer after the answer p95', value: json.renderer_after_answer_p95_ms, unit: 'ms' },
-        {
-          metric: 'of which predict round trip p50',
-          value: json.predict_round_trip_p50_ms,
-          unit: 'ms',
-          note: 'WebSocket + worker + onnxruntime',
-        },
-        { metric: 'of which predict round trip p95', value: json.predict_round_trip_p95_ms, unit: 'ms' },
+        ...percentileRows(
+          `click held ${PRESS_MS} ms → painted`,
+          json.held_click_to_paint_p50_ms,
+          json.held_click_to_paint_p95_ms,
+          `release → frame committed, ${HELD_CLICKS} clicks (asked at the press)`,
+        ),
+        ...percentileRows(
+          'click after a rest → painted',
+          json.rested_click_to_paint_p50_ms,
+          json.rested_click_to_paint_p95_ms,
+          `${RESTED_CLICKS} clicks, cursor still ${REST_MS} ms with the hover preview on`,
+        ),
+        ...percentileRows(
+          'of which answer in the page',
+          json.answer_in_page_p50_ms,
+          json.answer_in_page_p95_ms,
+          'pointer release → predict result dispatched',
+        ),
+        ...percentileRows(
+          'renderer after the answer',
+          json.renderer_after_answer_p50_ms,
+          json.renderer_after_answer_p95_ms,
+          'result dispatched → frame committed',
+        ),
+        ...percentileRows(
+          'of which predict round trip',
+          json.predict_round_trip_p50_ms,
+          json.predict_round_trip_p95_ms,
+          'WebSocket + worker + onnxruntime',
+        ),
         { metric: 'same predict from Node p50', value: json.predict_in_process_p50_ms, unit: 'ms', note: 'no page, no WebSocket' },
         {
           metric: 'same predict from Node p95',
