@@ -67,7 +67,7 @@ export async function extractBundleImages(bundlePath: string, folder: string, op
     await rm(partial, { recursive: true, force: true })
     throw error
   } finally {
-    reader.close()
+    await reader.close()
   }
   await rename(partial, folder)
   return { manifest, folder, files: images.length }

@@ -325,7 +325,7 @@ async function stageBundle(
     throwIfAborted(options.signal, 'The bundle import')
     return result
   } finally {
-    reader.close()
+    await reader.close()
   }
 }
 
