@@ -581,3 +581,117 @@ function mergeCounts(a: Uint32Array, b: Uint32Array, intersect: boolean): Uint32
   }
   return out.slice(0, outCount)
 }
+
+/** What {@link measureCompressedRle} finds in a compressed RLE string. */
+export interface CompressedRleMeasure {
+  /** Set pixels (pycocotools `area`). */
+  area: number
+  /** COCO box (pycocotools `toBbox`), as {@link rleToBbox} gives it. */
+  bbox: BboxXywh
+  /**
+   * Whether the string is exactly what {@link countsToString} writes for its counts (each value in
+   * its shortest form), so that `compressRle(decompressRle(rle)).counts === rle.counts`.
+   */
+  canonical: boolean
+}
+
+/** Characters {@link countsToString} writes for one value (a count or, from index 3, a difference). */
+function encodedLength(value: number): number {
+  let length = 0
+  for (;;) {
+    const group = value & 0x1f
+    value = Math.floor(value / 32)
+    length++
+    if (!((group & 0x10) !== 0 ? value !== -1 : value !== 0)) return length
+  }
+}
+
+/**
+ * Area, COCO box and canonical form of a compressed RLE in one pass over its string: no counts
+ * array, no pixels. Throws `RleFormatError` exactly when {@link decompressRle} does (same checks,
+ * same order, same messages): the sum of the runs must be height·width. Equal to
+ * `rleArea(decompressRle(rle))` and `rleToBbox(decompressRle(rle))`.
+ */
+export function measureCompressedRle(compressed: CompressedRle): CompressedRleMeasure {
+  checkSize(compressed.size, 'decompressRle')
+  const [height, width] = compressed.size
+  const s = compressed.counts
+  let canonical = true
+  // Counts at index - 1 and index - 2 (the compressed form stores differences to index - 2 from index 3).
+  let previous = 0
+  let beforePrevious = 0
+  let countIndex = 0
+  let position = 0
+  let total = 0
+  let area = 0
+  let xStart = width
+  let yStart = height
+  let xEnd = 0
+  let yEnd = 0
+  let foundPixel = false
+  while (position < s.length) {
+    const valueStart = position
+    let value = 0
+    let scale = 1
+    let more = true
+    while (more) {
+      if (position >= s.length) {
+        throw new RleFormatError(
+          `RLE string truncated: value ${countIndex} starting at character ${valueStart} has a continuation bit on its last character`,
+        )
+      }
+      if (position - valueStart === MAX_CHARS_PER_VALUE) {
+        throw new RleFormatError(
+          `RLE string value ${countIndex} starting at character ${valueStart} is longer than ${MAX_CHARS_PER_VALUE} characters`,
+        )
+      }
+      const code = s.charCodeAt(position)
+      if (code < FIRST_CHAR_CODE || code > LAST_CHAR_CODE) {
+        throw new RleFormatError(
+          `RLE string has invalid character ${JSON.stringify(s.charAt(position))} (code ${code}) at position ${position}; allowed are codes 48..111`,
+        )
+      }
+      const group = code - FIRST_CHAR_CODE
+      value += (group & 0x1f) * scale
+      scale *= 32
+      position++
+      more = (group & 0x20) !== 0
+      if (!more && (group & 0x10) !== 0) value -= scale
+    }
+    if (canonical && encodedLength(value) !== position - valueStart) canonical = false
+    if (countIndex > 2) value += beforePrevious
+    if (value < 0) {
+      throw new RleFormatError(`RLE string decodes to negative count ${value} at index ${countIndex} (character ${valueStart})`)
+    }
+    if (value > UINT32_MAX) {
+      throw new RleFormatError(`RLE string decodes to count ${value} above 2^32 - 1 at index ${countIndex} (character ${valueStart})`)
+    }
+    if ((countIndex & 1) === 1 && value > 0 && height > 0) {
+      // A 1-run from column-major index `total` (rleToBbox's walk, run by run).
+      area += value
+      foundPixel = true
+      const runEnd = total + value - 1
+      const firstY = total % height
+      const firstX = (total - firstY) / height
+      const lastY = runEnd % height
+      const lastX = (runEnd - lastY) / height
+      if (firstX < xStart) xStart = firstX
+      if (lastX > xEnd) xEnd = lastX
+      if (firstX < lastX) {
+        yStart = 0
+        yEnd = height - 1
+      } else {
+        if (firstY < yStart) yStart = firstY
+        if (lastY > yEnd) yEnd = lastY
+      }
+    } else if ((countIndex & 1) === 1) area += value
+    total += value
+    beforePrevious = previous
+    previous = value
+    countIndex++
+  }
+  if (total !== height * width) {
+    throw new RleFormatError(`decompressRle: counts sum to ${total} but size ${height}×${width} has ${height * width} pixels`)
+  }
+  return { area, bbox: foundPixel ? [xStart, yStart, xEnd - xStart + 1, yEnd - yStart + 1] : [0, 0, 0, 0], canonical }
+}
