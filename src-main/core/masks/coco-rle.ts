@@ -595,17 +595,6 @@ export interface CompressedRleMeasure {
   canonical: boolean
 }
 
-/** Characters {@link countsToString} writes for one value (a count or, from index 3, a difference). */
-function encodedLength(value: number): number {
-  let length = 0
-  for (;;) {
-    const group = value & 0x1f
-    value = Math.floor(value / 32)
-    length++
-    if (!((group & 0x10) !== 0 ? value !== -1 : value !== 0)) return length
-  }
-}
-
 /**
  * Area, COCO box and canonical form of a compressed RLE in one pass over its string: no counts
  * array, no pixels. Throws `RleFormatError` exactly when {@link decompressRle} does (same checks,
@@ -616,6 +605,7 @@ export function measureCompressedRle(compressed: CompressedRle): CompressedRleMe
   checkSize(compressed.size, 'decompressRle')
   const [height, width] = compressed.size
   const s = compressed.counts
+  const length = s.length
   let canonical = true
   // Counts at index - 1 and index - 2 (the compressed form stores differences to index - 2 from index 3).
   let previous = 0
@@ -629,13 +619,19 @@ export function measureCompressedRle(compressed: CompressedRle): CompressedRleMe
   let xEnd = 0
   let yEnd = 0
   let foundPixel = false
-  while (position < s.length) {
+  // The column the last located pixel was in, and its first column-major index: consecutive runs
+  // mostly stay in it or step to the next, so a division is rarely needed.
+  let column = 0
+  let columnStart = 0
+  while (position < length) {
     const valueStart = position
     let value = 0
     let scale = 1
-    let more = true
-    while (more) {
-      if (position >= s.length) {
+    /** The group before the last one (-1 when the value has one character), for the canonical-form check. */
+    let previousGroup = -1
+    let group
+    for (;;) {
+      if (position >= length) {
         throw new RleFormatError(
           `RLE string truncated: value ${countIndex} starting at character ${valueStart} has a continuation bit on its last character`,
         )
@@ -651,14 +647,19 @@ export function measureCompressedRle(compressed: CompressedRle): CompressedRleMe
           `RLE string has invalid character ${JSON.stringify(s.charAt(position))} (code ${code}) at position ${position}; allowed are codes 48..111`,
         )
       }
-      const group = code - FIRST_CHAR_CODE
+      group = code - FIRST_CHAR_CODE
       value += (group & 0x1f) * scale
       scale *= 32
       position++
-      more = (group & 0x20) !== 0
-      if (!more && (group & 0x10) !== 0) value -= scale
+      if ((group & 0x20) === 0) break
+      previousGroup = group
     }
-    if (canonical && encodedLength(value) !== position - valueStart) canonical = false
+    if ((group & 0x10) !== 0) value -= scale
+    // countsToString stops as soon as the rest is the sign extension of the group just written, so
+    // a last group that only repeats that sign (0 after a non-negative group, 0x1f after a negative
+    // one) means a shorter form exists.
+    if (previousGroup >= 0 && (group === 0 ? (previousGroup & 0x10) === 0 : group === 0x1f && (previousGroup & 0x10) !== 0))
+      canonical = false
     if (countIndex > 2) value += beforePrevious
     if (value < 0) {
       throw new RleFormatError(`RLE string decodes to negative count ${value} at index ${countIndex} (character ${valueStart})`)
@@ -666,25 +667,45 @@ export function measureCompressedRle(compressed: CompressedRle): CompressedRleMe
     if (value > UINT32_MAX) {
       throw new RleFormatError(`RLE string decodes to count ${value} above 2^32 - 1 at index ${countIndex} (character ${valueStart})`)
     }
-    if ((countIndex & 1) === 1 && value > 0 && height > 0) {
-      // A 1-run from column-major index `total` (rleToBbox's walk, run by run).
+    if ((countIndex & 1) === 1) {
       area += value
-      foundPixel = true
-      const runEnd = total + value - 1
-      const firstY = total % height
-      const firstX = (total - firstY) / height
-      const lastY = runEnd % height
-      const lastX = (runEnd - lastY) / height
-      if (firstX < xStart) xStart = firstX
-      if (lastX > xEnd) xEnd = lastX
-      if (firstX < lastX) {
-        yStart = 0
-        yEnd = height - 1
-      } else {
-        if (firstY < yStart) yStart = firstY
-        if (lastY > yEnd) yEnd = lastY
+      if (value > 0 && height > 0) {
+        // A 1-run from column-major index `total` (rleToBbox's walk, run by run).
+        foundPixel = true
+        const runEnd = total + value - 1
+        if (total - columnStart >= height) {
+          if (total - columnStart < 2 * height) {
+            column++
+            columnStart += height
+          } else {
+            column = Math.floor(total / height)
+            columnStart = column * height
+          }
+        }
+        const firstX = column
+        const firstY = total - columnStart
+        if (runEnd - columnStart >= height) {
+          if (runEnd - columnStart < 2 * height) {
+            column++
+            columnStart += height
+          } else {
+            column = Math.floor(runEnd / height)
+            columnStart = column * height
+          }
+        }
+        const lastX = column
+        const lastY = runEnd - columnStart
+        if (firstX < xStart) xStart = firstX
+        if (lastX > xEnd) xEnd = lastX
+        if (firstX < lastX) {
+          yStart = 0
+          yEnd = height - 1
+        } else {
+          if (firstY < yStart) yStart = firstY
+          if (lastY > yEnd) yEnd = lastY
+        }
       }
-    } else if ((countIndex & 1) === 1) area += value
+    }
     total += value
     beforePrevious = previous
     previous = value
