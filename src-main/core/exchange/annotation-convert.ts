@@ -14,6 +14,7 @@
 import type { ImageRow } from '../project/image-repository'
 import type { MaskPrompt, MaskState, PointXy } from '../project/mask-repository'
 import { RleFormatError, compressRle, decompressRle, rleArea, rleToSa1bBbox, validateRle, type BboxXywh, type Rle } from '../masks'
+import { measureCompressedRle, sa1bBboxFromCocoBbox } from '../masks/coco-rle'
 import { rleFromPolygons } from '../masks/polygon'
 import type { Sa1bAnnotationInput, Sa1bDocumentInput, Segmentation } from './bundle-format'
 import { ExchangeError } from './exchange-error'
@@ -92,6 +93,44 @@ export function scalePrompt(prompt: MaskPrompt | null, from: Frame, to: Frame): 
   }
 }
 
+/**
+ * Canonical counts, area and SA-1B box of a segmentation at `target` size. A compressed RLE already
+ * at the target size (every mask of a bundle) is measured from its string alone; when the string is
+ * canonical (what this app writes) it is stored as it is, otherwise re-encoded. Same result as
+ * decoding with `segmentationToRle` and measuring, which every other segmentation still takes.
+ */
+export function measuredSegmentation(
+  segmentation: Segmentation,
+  fileFrame: Frame,
+  target: Frame,
+  what: string | (() => string),
+): { rleCounts: string; area: number; bbox: BboxXywh } {
+  const name = () => (typeof what === 'string' ? what : what())
+  if (
+    !Array.isArray(segmentation) &&
+    typeof segmentation.counts === 'string' &&
+    segmentation.size[0] === target.height &&
+    segmentation.size[1] === target.width
+  ) {
+    const compressed = { size: [segmentation.size[0], segmentation.size[1]] as [number, number], counts: segmentation.counts }
+    let measured
+    try {
+      measured = measureCompressedRle(compressed)
+    } catch (error) {
+      if (error instanceof RleFormatError)
+        throw new ExchangeError('bad_annotation', `${what}: the mask does not decode (${error.message}).`)
+      throw error
+    }
+    return {
+      rleCounts: measured.canonical ? compressed.counts : compressRle(decompressRle(compressed)).counts,
+      area: measured.area,
+      bbox: sa1bBboxFromCocoBbox(measured.bbox),
+    }
+  }
+  const rle = segmentationToRle(segmentation, fileFrame, target, name())
+  return { rleCounts: compressRle(rle).counts, area: rleArea(rle), bbox: rleToSa1bBbox(rle) }
+}
+
 /** How annotations without (or ignoring) Tessera provenance are stored. */
 export interface PlainImport {
   kind: 'plain'
@@ -109,23 +148,21 @@ export function stageAnnotations(
   label: string,
 ): StagedMask[] {
   const to = annotationFrame(target)
+  // Object literals, not spreads of a common part: this runs once per mask of every import.
   return annotations.map((annotation, index) => {
-    const what = `${label}, annotation ${annotation.id ?? index}`
-    const rle = segmentationToRle(annotation.segmentation, fileFrame, to, what)
+    const what = () => `${label}, annotation ${annotation.id ?? index}`
+    const { rleCounts, area, bbox } = measuredSegmentation(annotation.segmentation, fileFrame, to, what)
     const pointCoords = annotation.point_coords ? (scalePoints(annotation.point_coords, fileFrame, to) as PointXy[]) : null
     const cropBox = annotation.crop_box ? scaleBox(annotation.crop_box as BboxXywh, fileFrame, to) : null
-    const common = {
-      rleCounts: compressRle(rle).counts,
-      area: rleArea(rle),
-      bbox: rleToSa1bBbox(rle),
-      predictedIou: annotation.predicted_iou ?? null,
-      stabilityScore: annotation.stability_score ?? null,
-      pointCoords,
-      cropBox,
-    }
     if (mode.kind === 'plain') {
       return {
-        ...common,
+        rleCounts,
+        area,
+        bbox,
+        predictedIou: annotation.predicted_iou ?? null,
+        stabilityScore: annotation.stability_score ?? null,
+        pointCoords,
+        cropBox,
         sourceMaskId: null,
         source: 'imported',
         state: mode.state,
@@ -142,9 +179,15 @@ export function stageAnnotations(
       } satisfies StagedMask
     }
     const provenance = annotation.tessera
-    if (!provenance) throw new ExchangeError('bad_annotation', `${what} has no Tessera provenance block, which bundles always carry.`)
+    if (!provenance) throw new ExchangeError('bad_annotation', `${what()} has no Tessera provenance block, which bundles always carry.`)
     return {
-      ...common,
+      rleCounts,
+      area,
+      bbox,
+      predictedIou: annotation.predicted_iou ?? null,
+      stabilityScore: annotation.stability_score ?? null,
+      pointCoords,
+      cropBox,
       sourceMaskId: provenance.mask_id,
       source: provenance.source,
       state: provenance.state,

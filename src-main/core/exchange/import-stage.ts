@@ -32,7 +32,14 @@ import type { Database as Db, Statement } from 'better-sqlite3'
 import type { ImageStatus, ModelVariant } from '../../../src-preload/contract/dto'
 import type { ProjectDb } from '../project/database'
 import { ModelRepository } from '../project/model-repository'
-import { MaskRepository, type MaskPrompt, type MaskSource, type MaskState, type NewMask, type PointXy } from '../project/mask-repository'
+import {
+  MaskRepository,
+  type MaskPrompt,
+  type MaskSource,
+  type MaskState,
+  type PointXy,
+  type SerializedNewMask,
+} from '../project/mask-repository'
 import type { BboxXywh } from '../masks'
 import type { BundleEvent, BundleModel } from './bundle-format'
 
@@ -101,9 +108,64 @@ export function modelKey(encoderSha256: string, decoderSha256: string): string {
   return `${encoderSha256}:${decoderSha256}`
 }
 
+/** Staged masks per multi-row INSERT (24 parameters each, far below SQLite's 32,766). */
+const STAGE_ROWS = 64
+
+/** Columns of a staged mask (stage table `masks`), in this order after `seq`. */
+const STAGED_MASK_COLUMNS =
+  'source_mask_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state, predicted_iou, stability_score, ' +
+  'point_coords, crop_box, prompt, model_key, actor, seconds_spent, clicks, origin_source_mask_id, origin_iou, created_at, updated_at, origin'
+
+/** A staged mask row in raw mode: seq, then STAGED_MASK_COLUMNS (JSON columns as text). */
+type StagedMaskRow = [
+  seq: number,
+  sourceMaskId: number | null,
+  rleCounts: string,
+  area: number,
+  bboxX: number,
+  bboxY: number,
+  bboxW: number,
+  bboxH: number,
+  source: MaskSource,
+  state: MaskState,
+  predictedIou: number | null,
+  stabilityScore: number | null,
+  pointCoords: string | null,
+  cropBox: string | null,
+  prompt: string | null,
+  modelKey: string | null,
+  actor: string,
+  secondsSpent: number | null,
+  clicks: number | null,
+  originSourceMaskId: number | null,
+  originIou: number | null,
+  createdAt: string | null,
+  updatedAt: string | null,
+  origin: string,
+]
+
+function jsonOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value)
+}
+
+/**
+ * A staged event: the bundle line's fields, `before` and `after` as the JSON text the project
+ * stores (JSON.stringify of the parsed value; NULL when absent).
+ */
+type StagedEventRow = [
+  seq: number,
+  at: string,
+  actor: string,
+  kind: string,
+  entity: 'mask' | 'image',
+  entityId: number | null,
+  before: string | null,
+  after: string | null,
+]
+
 export class ImportStage {
   private readonly insertImage
-  private readonly insertMask
+  private readonly maskInserts = new Map<number, Statement>()
   private readonly insertEvent
   private images = 0
   private masks = 0
@@ -118,20 +180,28 @@ export class ImportStage {
     db.pragma('synchronous = OFF')
     db.pragma('locking_mode = EXCLUSIVE')
     db.pragma('cache_size = -32768')
+    // Masks and events are columns, not JSON documents: staging writes them and the commit reads
+    // them without a parse or stringify per mask (the JSON columns hold the text the project stores).
     db.exec(`
       CREATE TABLE images (key INTEGER PRIMARY KEY, data TEXT NOT NULL, source_image_id INTEGER, target_image_id INTEGER NOT NULL,
         first_seq INTEGER NOT NULL, mask_count INTEGER NOT NULL);
       CREATE INDEX images_by_source ON images (source_image_id);
       -- An image's masks are one run of seq (addImage writes them together): images.first_seq, mask_count.
       -- masks_by_source is built by commitStage, once, after the last row (cheaper than row by row).
-      CREATE TABLE masks (seq INTEGER PRIMARY KEY, source_mask_id INTEGER, data TEXT NOT NULL, target_mask_id INTEGER);
-      CREATE TABLE events (seq INTEGER PRIMARY KEY, data TEXT NOT NULL);
+      CREATE TABLE masks (seq INTEGER PRIMARY KEY, source_mask_id INTEGER, rle_counts TEXT NOT NULL, area INTEGER NOT NULL,
+        bbox_x INTEGER NOT NULL, bbox_y INTEGER NOT NULL, bbox_w INTEGER NOT NULL, bbox_h INTEGER NOT NULL,
+        source TEXT NOT NULL, state TEXT NOT NULL, predicted_iou REAL, stability_score REAL,
+        point_coords TEXT, crop_box TEXT, prompt TEXT, model_key TEXT, actor TEXT NOT NULL, seconds_spent REAL, clicks INTEGER,
+        origin_source_mask_id INTEGER, origin_iou REAL, created_at TEXT, updated_at TEXT, origin TEXT NOT NULL,
+        target_mask_id INTEGER);
+      CREATE TABLE events (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL, entity TEXT NOT NULL,
+        entity_id INTEGER, before TEXT, after TEXT);
     `)
     this.insertImage = db.prepare(
       'INSERT INTO images (data, source_image_id, target_image_id, first_seq, mask_count) VALUES (?, ?, ?, ?, ?)',
     )
-    this.insertMask = db.prepare('INSERT INTO masks (seq, source_mask_id, data) VALUES (?, ?, ?)')
-    this.insertEvent = db.prepare('INSERT INTO events (data) VALUES (?)')
+
+    this.insertEvent = db.prepare('INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)')
   }
 
   /** A stage in a fresh temporary folder; `dispose()` removes it. */
@@ -144,11 +214,57 @@ export class ImportStage {
     return { images: this.images, masks: this.masks, events: this.events }
   }
 
+  private maskInsert(rows: number): Statement {
+    let statement = this.maskInserts.get(rows)
+    if (!statement) {
+      const row = `(${Array.from({ length: 24 }, () => '?').join(', ')})`
+      statement = this.db.prepare(
+        `INSERT INTO masks (seq, ${STAGED_MASK_COLUMNS}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`,
+      )
+      this.maskInserts.set(rows, statement)
+    }
+    return statement
+  }
+
   addImage(image: StagedImage, masks: readonly StagedMask[]): void {
     const firstSeq = this.masks + 1
     this.db.transaction(() => {
       this.insertImage.run(JSON.stringify(image), image.sourceImageId, image.targetImageId, firstSeq, masks.length)
-      masks.forEach((mask, index) => this.insertMask.run(firstSeq + index, mask.sourceMaskId, JSON.stringify(mask)))
+      // Multi-row INSERTs of STAGE_ROWS (24 parameters a row): one statement per mask costs more than the row.
+      for (let start = 0; start < masks.length; start += STAGE_ROWS) {
+        const values: unknown[] = []
+        const end = Math.min(masks.length, start + STAGE_ROWS)
+        for (let index = start; index < end; index++) {
+          const mask = masks[index] as StagedMask
+          values.push(
+            firstSeq + index,
+            mask.sourceMaskId,
+            mask.rleCounts,
+            mask.area,
+            mask.bbox[0],
+            mask.bbox[1],
+            mask.bbox[2],
+            mask.bbox[3],
+            mask.source,
+            mask.state,
+            mask.predictedIou,
+            mask.stabilityScore,
+            jsonOrNull(mask.pointCoords),
+            jsonOrNull(mask.cropBox),
+            jsonOrNull(mask.prompt),
+            mask.modelKey,
+            mask.actor,
+            mask.secondsSpent,
+            mask.clicks,
+            mask.originSourceMaskId,
+            mask.originIou,
+            mask.createdAt,
+            mask.updatedAt,
+            JSON.stringify(mask.origin),
+          )
+        }
+        this.maskInsert(end - start).run(values)
+      }
     })()
     this.images++
     this.masks += masks.length
@@ -156,7 +272,16 @@ export class ImportStage {
 
   addEvents(events: readonly BundleEvent[]): void {
     this.db.transaction(() => {
-      for (const event of events) this.insertEvent.run(JSON.stringify(event))
+      for (const event of events)
+        this.insertEvent.run(
+          event.at,
+          event.actor,
+          event.kind,
+          event.entity,
+          event.entity_id,
+          event.before === undefined ? null : JSON.stringify(event.before),
+          event.after === undefined ? null : JSON.stringify(event.after),
+        )
     })()
     this.events += events.length
   }
@@ -201,14 +326,16 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
   const from = options.from ?? {}
   stage.db.exec('CREATE INDEX IF NOT EXISTS masks_by_source ON masks (source_mask_id)')
   const stageImages = stage.db.prepare('SELECT key, data, first_seq, mask_count FROM images WHERE key > ? ORDER BY key LIMIT ?')
-  const stageMasks = stage.db.prepare('SELECT seq, data FROM masks WHERE seq >= ? AND seq < ? ORDER BY seq').raw()
+  const stageMasks = stage.db.prepare(`SELECT seq, ${STAGED_MASK_COLUMNS} FROM masks WHERE seq >= ? AND seq < ? ORDER BY seq`).raw()
   const setTarget = stage.db.prepare('UPDATE masks SET target_mask_id = ? WHERE seq = ?')
   const setTargetRun = stage.db.prepare('UPDATE masks SET target_mask_id = seq + ? WHERE seq BETWEEN ? AND ?')
   const targetMask = stage.db
     .prepare('SELECT target_mask_id FROM masks WHERE source_mask_id = ? AND target_mask_id IS NOT NULL LIMIT 1')
     .pluck()
   const targetImage = stage.db.prepare('SELECT target_image_id FROM images WHERE source_image_id = ? LIMIT 1').pluck()
-  const stageEvents = stage.db.prepare('SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+  const stageEvents = stage.db
+    .prepare('SELECT seq, at, actor, kind, entity, entity_id, before, after FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+    .raw()
   // The image's masks a staged mask may already be (see the merge rules), read once per image: [id, state, updated_at, key].
   const existingByOrigin = db
     .prepare('SELECT id, state, updated_at, rle_counts || char(0) || actor || char(0) || created_at FROM masks WHERE image_id = ?')
@@ -216,8 +343,7 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
   const existingImported = db
     .prepare("SELECT id, state, updated_at, rle_counts FROM masks WHERE image_id = ? AND source = 'imported'")
     .raw()
-  const dedupKey = (staged: StagedMask) =>
-    options.dedup === 'origin' ? `${staged.rleCounts}\0${staged.actor}\0${staged.createdAt ?? ''}` : staged.rleCounts
+  const dedupKey = (row: StagedMaskRow) => (options.dedup === 'origin' ? `${row[2]}\0${row[16]}\0${row[21] ?? ''}` : row[2])
   const imageRow = db.prepare('SELECT status, annotation_width AS width, annotation_height AS height FROM images WHERE id = ?')
   const statusAt = db
     .prepare("SELECT at FROM events WHERE entity = 'image' AND entity_id = ? AND kind = 'image:status' ORDER BY id DESC LIMIT 1")
@@ -264,6 +390,8 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
 
   function applyStage(): void {
     const now = new Date().toISOString()
+    // Masks with larger ids are added by this commit (rowids only grow): see the event replay.
+    const lastMaskBefore = (db.prepare('SELECT ifnull(max(id), 0) FROM masks').pluck().get() as number) ?? 0
     const modelIds = new Map<string, number>()
     for (const model of options.models ?? []) {
       const key = modelKey(model.encoderSha256, model.decoderSha256)
@@ -297,7 +425,7 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
         const target = imageRow.get(image.targetImageId) as { status: ImageStatus; width: number; height: number } | undefined
         if (!target) throw new Error(`Image ${image.targetImageId} left the project during the import.`)
         counts.images++
-        const fresh: { seq: number; mask: NewMask; origin: Record<string, unknown> }[] = []
+        const fresh: { seq: number; mask: SerializedNewMask; origin: string }[] = []
         const present = new Map<string, { id: number; state: MaskState; updatedAt: string }>()
         if (maskCount > 0) {
           const rows = (options.dedup === 'origin' ? existingByOrigin : existingImported).all(image.targetImageId) as [
@@ -309,27 +437,29 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
           // The first in index order wins, as a LIMIT 1 lookup would find it.
           for (const [id, state, updatedAt, key] of rows) if (!present.has(key)) present.set(key, { id, state, updatedAt })
         }
-        for (const [seq, data] of stageMasks.all(firstSeq, firstSeq + maskCount) as [number, string][]) {
-          const staged = JSON.parse(data) as StagedMask
-          const existing = present.get(dedupKey(staged))
+        for (const row of stageMasks.all(firstSeq, firstSeq + maskCount) as StagedMaskRow[]) {
+          const seq = row[0]
+          const existing = present.size === 0 ? undefined : present.get(dedupKey(row))
           if (!existing) {
             fresh.push({
               seq,
-              mask: toNewMask(staged, image.targetImageId, [target.height, target.width], modelIds, now),
-              origin: staged.origin,
+              mask: toSerializedMask(row, image.targetImageId, [target.height, target.width], modelIds, now),
+              origin: row[23],
             })
             continue
           }
           setTarget.run(existing.id, seq)
-          if (existing.state === staged.state || options.dedup === 'pixels') {
+          const stagedState = row[9]
+          const stagedUpdatedAt = row[22]
+          if (existing.state === stagedState || options.dedup === 'pixels') {
             counts.duplicatesSkipped++
             continue
           }
-          const incomingAt = staged.updatedAt ?? ''
-          const details = { ...from, ...staged.origin, decidedAt: staged.updatedAt, maskActor: staged.actor }
+          const incomingAt = stagedUpdatedAt ?? ''
+          const details = { ...from, ...(JSON.parse(row[23]) as Record<string, unknown>), decidedAt: stagedUpdatedAt, maskActor: row[16] }
           if (incomingAt > existing.updatedAt) {
-            masks.setState(existing.id, staged.state, options.actor, { eventKind: 'merge:mask-state', updatedAt: incomingAt, details })
-            existing.state = staged.state
+            masks.setState(existing.id, stagedState, options.actor, { eventKind: 'merge:mask-state', updatedAt: incomingAt, details })
+            existing.state = stagedState
             existing.updatedAt = incomingAt
             counts.statesMerged++
           } else {
@@ -340,7 +470,7 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
               'mask',
               existing.id,
               json({ state: existing.state, updatedAt: existing.updatedAt }),
-              json({ state: existing.state, notTaken: { state: staged.state, ...details } }),
+              json({ state: existing.state, notTaken: { state: stagedState, ...details } }),
             )
             counts.stateConflictsKept++
           }
@@ -351,7 +481,9 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
             {
               eventKind: 'mask:imported',
               eventActor: options.actor,
-              eventDetails: (_mask, index) => ({ origin: { ...from, ...fresh[index]?.origin } }),
+              eventDetails: (_mask, index) => ({
+                origin: { ...from, ...(JSON.parse((fresh[index] as { origin: string }).origin) as Record<string, unknown>) },
+              }),
             },
           )
           setTargets(ids.map((id, index) => [(fresh[index] as { seq: number }).seq, id] as const))
@@ -397,7 +529,7 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
 
     // A manual mask made from another mask of the same bundle points at that mask's new id.
     const withOrigin = stage.db.prepare(
-      "SELECT target_mask_id AS target, json_extract(data, '$.originSourceMaskId') AS origin FROM masks WHERE target_mask_id IS NOT NULL AND json_extract(data, '$.originSourceMaskId') IS NOT NULL",
+      'SELECT target_mask_id AS target, origin_source_mask_id AS origin FROM masks WHERE target_mask_id IS NOT NULL AND origin_source_mask_id IS NOT NULL',
     )
     const setOrigin = db.prepare('UPDATE masks SET origin_mask_id = ? WHERE id = ? AND origin_mask_id IS NULL')
     for (const row of withOrigin.iterate() as Iterable<{ target: number; origin: number }>) {
@@ -405,34 +537,43 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
       if (origin !== undefined) setOrigin.run(origin, row.target)
     }
 
+    // Whether any line of the stage repeats another (same entity, time, actor, kind, before, after):
+    // only then can a replayed event of a new mask meet an earlier copy of itself.
+    const stageRepeats =
+      stage.db
+        .prepare('SELECT 1 FROM events GROUP BY entity, entity_id, at, actor, kind, before, after HAVING count(*) > 1 LIMIT 1')
+        .get() !== undefined
     let afterSeq = 0
     let firstEventId: number | null = null
     let lastEventId: number | null = null
     for (;;) {
-      const page = stageEvents.all(afterSeq, PAGE) as { seq: number; data: string }[]
+      const page = stageEvents.all(afterSeq, PAGE) as StagedEventRow[]
       // A page's new events go in as one multi-row INSERT; `taken` stands for the rows not yet in
       // the table, so a line repeated within the page is still skipped as present.
       const rows: unknown[] = []
       const taken = new Set<string>()
-      for (const row of page) {
-        const source = JSON.parse(row.data) as BundleEvent
+      for (const [, at, actor, kind, entity, sourceEntityId, before, after] of page) {
         const entityId =
-          source.entity_id === null
+          sourceEntityId === null
             ? null
-            : ((source.entity === 'mask' ? targetMask.get(source.entity_id) : targetImage.get(source.entity_id)) as number | undefined)
+            : ((entity === 'mask' ? targetMask.get(sourceEntityId) : targetImage.get(sourceEntityId)) as number | undefined)
         if (entityId === undefined) {
           counts.eventsSkipped++
           continue
         }
-        const before = json(source.before)
-        const after = json(source.after)
-        const key = JSON.stringify([source.entity, entityId, source.at, source.actor, source.kind, before, after])
-        if (taken.has(key) || eventExists.get(source.entity, entityId, source.at, source.actor, source.kind, before, after)) {
+        // A mask this commit added has no events in the project but its 'mask:imported' one and the
+        // replayed lines before this one; with no repeated line in the stage, neither can equal it.
+        if (entity === 'mask' && entityId !== null && entityId > lastMaskBefore && !stageRepeats && kind !== 'mask:imported') {
+          rows.push([at, actor, kind, entity, entityId, before, after])
+          continue
+        }
+        const key = JSON.stringify([entity, entityId, at, actor, kind, before, after])
+        if (taken.has(key) || eventExists.get(entity, entityId, at, actor, kind, before, after)) {
           counts.eventsSkipped++
           continue
         }
         taken.add(key)
-        rows.push([source.at, source.actor, source.kind, source.entity, entityId, before, after])
+        rows.push([at, actor, kind, entity, entityId, before, after])
       }
       if (rows.length > 0) {
         const last = Number(eventRows(rows.length).run(rows.flat()).lastInsertRowid)
@@ -441,7 +582,7 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
         counts.eventsAdded += rows.length
       }
       if (page.length < PAGE) break
-      afterSeq = (page[page.length - 1] as { seq: number }).seq
+      afterSeq = (page[page.length - 1] as StagedEventRow)[0]
     }
 
     event.run(
@@ -466,30 +607,33 @@ export function statusWins(incoming: ImageStatus, incomingAt: string | null, cur
   return incomingAt !== null && (currentAt === null || incomingAt > currentAt)
 }
 
-function toNewMask(
-  staged: StagedMask,
+function toSerializedMask(
+  row: StagedMaskRow,
   imageId: number,
   size: [height: number, width: number],
   modelIds: ReadonlyMap<string, number>,
   now: string,
-): NewMask {
+): SerializedNewMask {
+  const createdAt = row[21]
+  const updatedAt = row[22]
+  const modelKey = row[15]
   return {
     imageId,
-    // Measured while staging (the same counts were decoded then), so the commit does not decode again.
-    rle: { rle: { size, counts: staged.rleCounts }, area: staged.area, bbox: staged.bbox },
-    source: staged.source,
-    state: staged.state,
-    predictedIou: staged.predictedIou,
-    stabilityScore: staged.stabilityScore,
-    pointCoords: staged.pointCoords,
-    cropBox: staged.cropBox,
-    prompt: staged.prompt,
-    modelId: staged.modelKey === null ? null : (modelIds.get(staged.modelKey) ?? null),
-    actor: staged.actor,
-    secondsSpent: staged.secondsSpent,
-    clicks: staged.clicks,
-    originIou: staged.originIou,
-    createdAt: staged.createdAt ?? now,
-    updatedAt: staged.updatedAt ?? staged.createdAt ?? now,
+    // Measured while staging (the same counts were checked then), so the commit does not decode again.
+    rle: { rle: { size, counts: row[2] }, area: row[3], bbox: [row[4], row[5], row[6], row[7]] },
+    source: row[8],
+    state: row[9],
+    predictedIou: row[10],
+    stabilityScore: row[11],
+    pointCoordsJson: row[12],
+    cropBoxJson: row[13],
+    promptJson: row[14],
+    modelId: modelKey === null ? null : (modelIds.get(modelKey) ?? null),
+    actor: row[16],
+    secondsSpent: row[17],
+    clicks: row[18],
+    originIou: row[20],
+    createdAt: createdAt ?? now,
+    updatedAt: updatedAt ?? createdAt ?? now,
   }
 }

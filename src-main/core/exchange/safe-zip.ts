@@ -178,7 +178,7 @@ async function findCentralDirectory(handle: FileHandle, fileSize: number, path: 
 
 /** Reads the central directory region window by window, so memory stays bounded. */
 class WindowReader {
-  private window = Buffer.alloc(0)
+  private window: Buffer = Buffer.alloc(0)
   private windowStart = 0
 
   constructor(
@@ -245,6 +245,8 @@ class ByteLimit extends Transform {
 
 /** Smallest local file header: signature … extra field length (30 bytes), before name, extra field and data. */
 const LOCAL_HEADER_BYTES = 30
+/** Local extra field bytes read along with the header in one go (ZipWriter writes 0 or a 20-byte ZIP64 field). */
+const LOCAL_EXTRA_GUESS = 64
 
 /**
  * Entries whose data overlap (several central-directory records pointing into the same bytes) are how
@@ -433,6 +435,25 @@ export class SafeZipReader {
     return start
   }
 
+  /**
+   * The entry's stored bytes. One read takes the local header, the name and the data when the
+   * header has no more extra field than LOCAL_EXTRA_GUESS (what bundle writers leave); a second
+   * read follows otherwise. The header is checked as `dataStart` checks it.
+   */
+  private async storedBytes(info: ZipEntryInfo): Promise<Buffer> {
+    const headerBytes = LOCAL_HEADER_BYTES + info.fileNameLength
+    const guess = Math.min(headerBytes + LOCAL_EXTRA_GUESS + info.compressedSize, this.fileSize - info.localHeaderOffset)
+    if (guess < LOCAL_HEADER_BYTES) throw truncated(this.path, `the local header of ${info.name} runs past the end of the file`)
+    const buffer = await readExactly(this.handle, info.localHeaderOffset, guess, this.path, `the data of ${info.name}`)
+    if (buffer.readUInt32LE(0) !== LOCAL_SIGNATURE) throw corrupt(this.path, `the local header of ${info.name} has a bad signature`)
+    if (buffer.readUInt16LE(26) !== info.fileNameLength) throw corrupt(this.path, `the local header of ${info.name} has another name`)
+    const start = headerBytes + buffer.readUInt16LE(28)
+    if (info.localHeaderOffset + start + info.compressedSize > this.fileSize)
+      throw truncated(this.path, `the data of ${info.name} runs past the end of the file`)
+    if (start + info.compressedSize <= buffer.length) return buffer.subarray(start, start + info.compressedSize)
+    return readExactly(this.handle, info.localHeaderOffset + start, info.compressedSize, this.path, `the data of ${info.name}`)
+  }
+
   /** The entry's inflated bytes as a stream, stopped at its declared size and at `maxBytes`; short data is `truncated`. */
   async openStream(name: string, maxBytes = this.limits.maxEntryBytes): Promise<Readable> {
     const info = this.entryInfo(name, maxBytes)
@@ -461,7 +482,7 @@ export class SafeZipReader {
       throw corrupt(this.path, `the entry ${name} is larger compressed than deflate can make it`)
     let data: Buffer
     try {
-      const stored = await readExactly(this.handle, await this.dataStart(info), info.compressedSize, this.path, `the data of ${name}`)
+      const stored = await this.storedBytes(info)
       data =
         info.compressionMethod === 8
           ? await inflateRaw(stored, { maxOutputLength: Math.max(1, info.uncompressedSize) }).catch((error: unknown) => {

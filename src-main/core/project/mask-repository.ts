@@ -20,6 +20,8 @@ export const MASK_STATES = ['proposed', 'accepted', 'rejected', 'auto_accepted',
 export type MaskState = (typeof MASK_STATES)[number]
 export const MASK_SOURCES = ['auto', 'manual', 'imported'] as const
 export type MaskSource = (typeof MASK_SOURCES)[number]
+const STATE_SET: ReadonlySet<string> = new Set(MASK_STATES)
+const SOURCE_SET: ReadonlySet<string> = new Set(MASK_SOURCES)
 
 /** [x, y] in annotation pixels. */
 export type PointXy = [x: number, y: number]
@@ -105,13 +107,32 @@ export interface NewMask {
   updatedAt?: string
 }
 
+/**
+ * A new mask whose pixels are measured and whose JSON columns are serialised already (imports
+ * stage exactly the text the row stores, so the commit neither parses nor stringifies per mask).
+ * `pointCoordsJson`, `cropBoxJson` and `promptJson` must be JSON.stringify of the value, or null.
+ */
+export interface SerializedNewMask extends Omit<NewMask, 'rle' | 'pointCoords' | 'cropBox' | 'prompt'> {
+  rle: MeasuredRle
+  pointCoordsJson: string | null
+  cropBoxJson: string | null
+  promptJson: string | null
+}
+
+/** A row as insertMany writes it: the record without id, JSON columns as text. */
+type PreparedRow = Omit<MaskRecord, 'id' | 'pointCoords' | 'cropBox' | 'prompt'> & {
+  pointCoords: string | null
+  cropBox: string | null
+  prompt: string | null
+}
+
 export interface InsertOptions {
   /** Event kind written for each mask; default 'mask:created'. */
   eventKind?: string
   /** Actor of the events; default each mask's own actor (an importer passes itself). */
   eventActor?: string
   /** Extra fields merged into each event's `after` (e.g. where an imported mask came from). */
-  eventDetails?: (mask: NewMask, index: number) => Record<string, unknown>
+  eventDetails?: (mask: NewMask | SerializedNewMask, index: number) => Record<string, unknown>
 }
 
 export interface MaskQuery {
@@ -170,6 +191,10 @@ const EVENT_ROW = "(?, ?, ?, 'mask', ?, ?, ?)"
 const BULK_TALLY_MIN = 32
 const DEFAULT_PAGE_SIZE = 256
 
+function jsonText(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value)
+}
+
 function parseJson<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T)
 }
@@ -204,7 +229,7 @@ function toMaskRecord(row: MaskRow): MaskRecord {
 }
 
 /** What an event records about a mask: everything but the pixels (the row keeps those; rows are never removed). */
-function eventSummary(record: Omit<MaskRecord, 'id'>): Record<string, unknown> {
+function eventSummary(record: PreparedRow): Record<string, unknown> {
   return {
     imageId: record.imageId,
     source: record.source,
@@ -328,7 +353,7 @@ export class MaskRepository {
    * annotation size. Rows and events go in multi-row INSERTs of INSERT_ROWS (one statement per row
    * costs several times more in bulk imports); the rowids of one statement are consecutive.
    */
-  insertMany(masks: readonly NewMask[], options: InsertOptions = {}): number[] {
+  insertMany(masks: readonly (NewMask | SerializedNewMask)[], options: InsertOptions = {}): number[] {
     const kind = options.eventKind ?? 'mask:created'
     return this.db.transaction(() => {
       // The time the rows were written; a mask's own created_at may be older (imports keep it).
@@ -362,9 +387,9 @@ export class MaskRepository {
             record.state,
             record.predictedIou,
             record.stabilityScore,
-            record.pointCoords === null ? null : JSON.stringify(record.pointCoords),
-            record.cropBox === null ? null : JSON.stringify(record.cropBox),
-            record.prompt === null ? null : JSON.stringify(record.prompt),
+            record.pointCoords,
+            record.cropBox,
+            record.prompt,
             record.modelId,
             record.actor,
             record.secondsSpent,
@@ -383,7 +408,7 @@ export class MaskRepository {
         records.forEach((record, index) => {
           const id = first + index
           ids.push(id)
-          const mask = chunk[index] as NewMask
+          const mask = chunk[index] as NewMask | SerializedNewMask
           const after = { ...eventSummary(record), ...options.eventDetails?.(mask, start + index) }
           events.push(now, options.eventActor ?? mask.actor, kind, id, null, JSON.stringify(after))
         })
@@ -427,9 +452,9 @@ export class MaskRepository {
     return this.get(id) as MaskRecord
   }
 
-  private prepareRecord(mask: NewMask, size: { width: number; height: number }, now: string): Omit<MaskRecord, 'id'> {
-    if (!MASK_SOURCES.includes(mask.source)) throw new AppError('invalid_request', `Unknown mask source ${mask.source}.`)
-    stateList([mask.state])
+  private prepareRecord(mask: NewMask | SerializedNewMask, size: { width: number; height: number }, now: string): PreparedRow {
+    if (!SOURCE_SET.has(mask.source)) throw new AppError('invalid_request', `Unknown mask source ${mask.source}.`)
+    if (!STATE_SET.has(mask.state)) throw new AppError('invalid_request', `Unknown mask state ${mask.state}.`)
     const measured = 'area' in mask.rle ? mask.rle : null
     const compressed = measured ? measured.rle : (mask.rle as CompressedRle)
     const [height, width] = compressed.size
@@ -448,6 +473,7 @@ export class MaskRepository {
       throw error
     }
     const createdAt = mask.createdAt ?? now
+    const serialized = 'pointCoordsJson' in mask
     return {
       imageId: mask.imageId,
       rleCounts: compressed.counts,
@@ -457,9 +483,9 @@ export class MaskRepository {
       state: mask.state,
       predictedIou: mask.predictedIou ?? null,
       stabilityScore: mask.stabilityScore ?? null,
-      pointCoords: mask.pointCoords ?? null,
-      cropBox: mask.cropBox ?? null,
-      prompt: mask.prompt ?? null,
+      pointCoords: serialized ? mask.pointCoordsJson : jsonText(mask.pointCoords),
+      cropBox: serialized ? mask.cropBoxJson : jsonText(mask.cropBox),
+      prompt: serialized ? mask.promptJson : jsonText(mask.prompt),
       modelId: mask.modelId ?? null,
       actor: mask.actor,
       secondsSpent: mask.secondsSpent ?? null,
