@@ -157,7 +157,7 @@ export function encodeMask(mask: Uint8Array, height: number, width: number): Rle
   const lastRow = Math.floor(lastSet / width)
 
   const transitions = new TransitionList()
-  pushRowZeroTransitions(mask, height, width, transitions)
+  pushRowZeroTransitions(mask.subarray(0, width), mask.subarray((height - 1) * width), height, width, transitions)
   const words = mask.byteOffset % 4 === 0 && width % 4 === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, pixelCount >> 2) : null
   const wordsPerRow = width >> 2
   for (let y = Math.max(1, firstRow); y <= Math.min(height - 1, lastRow + 1); y++) {
@@ -190,9 +190,31 @@ export function encodeMaskWithRowTransitions(
   count: number,
 ): Rle {
   checkMaskSize(mask, height, width, 'encodeMaskWithRowTransitions')
+  if (height === 0) return encodeRowTransitions(mask, mask, height, width, rowTransitions, count)
+  return encodeRowTransitions(mask.subarray(0, width), mask.subarray((height - 1) * width), height, width, rowTransitions, count)
+}
+
+/**
+ * The same from the mask's first and last rows alone: with the transitions below row 0, they are all the
+ * column-major run lengths depend on (row 0 is compared with the previous column's last pixel).
+ */
+export function encodeRowTransitions(
+  firstRow: Uint8Array,
+  lastRow: Uint8Array,
+  height: number,
+  width: number,
+  rowTransitions: Uint32Array,
+  count: number,
+): Rle {
+  if (!isNonNegativeInteger(height) || !isNonNegativeInteger(width)) {
+    throw new RangeError(`encodeRowTransitions: height and width must be non-negative integers, got ${height}×${width}`)
+  }
+  if (height > 0 && (firstRow.length !== width || lastRow.length !== width)) {
+    throw new RangeError(`encodeRowTransitions: the first and last rows must have ${width} bytes`)
+  }
   if (!(count >= 0 && count <= rowTransitions.length)) throw new RangeError(`transition count ${count} is out of range`)
   const transitions = new TransitionList()
-  pushRowZeroTransitions(mask, height, width, transitions)
+  pushRowZeroTransitions(firstRow, lastRow, height, width, transitions)
   for (let i = 0; i < count; i++) {
     const index = rowTransitions[i] as number
     const y = Math.floor(index / width)
@@ -211,12 +233,17 @@ function checkMaskSize(mask: Uint8Array, height: number, width: number, what: st
 }
 
 /** Row 0 against the previous column's last pixel (column-major order wraps from row h−1 to row 0). */
-function pushRowZeroTransitions(mask: Uint8Array, height: number, width: number, transitions: TransitionList): void {
+function pushRowZeroTransitions(
+  firstRow: Uint8Array,
+  lastRow: Uint8Array,
+  height: number,
+  width: number,
+  transitions: TransitionList,
+): void {
   if (height === 0) return
-  const lastRowStart = (height - 1) * width
   for (let x = 0; x < width; x++) {
-    const previous = x === 0 ? false : mask[lastRowStart + x - 1] !== 0
-    if ((mask[x] !== 0) !== previous) transitions.push(x, 0)
+    const previous = x === 0 ? false : lastRow[x - 1] !== 0
+    if ((firstRow[x] !== 0) !== previous) transitions.push(x, 0)
   }
 }
 

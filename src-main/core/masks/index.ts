@@ -7,6 +7,7 @@ export {
   decompressRle,
   encodeMask,
   encodeMaskWithRowTransitions,
+  encodeRowTransitions,
   maskBboxInclusive,
   rleArea,
   rleIou,

@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { encodeMask, encodeMaskWithRowTransitions } from '../../../src-main/core/masks'
+import { decodeMask, encodeMask, encodeMaskWithRowTransitions, encodeRowTransitions } from '../../../src-main/core/masks'
 import { compileWat } from '../../../scripts/compile-wat'
 import { MaskKernelArena } from '../../../src-main/core/masks/kernels/mask-kernels'
 import { MASK_KERNELS_WASM_BASE64 } from '../../../src-main/core/masks/kernels/mask-kernels.wasm'
-import { candidatesFromFullRes } from '../../../src-main/core/segmentation/variants/common'
+import { binarisedFromLowRes, candidatesFromFullRes } from '../../../src-main/core/segmentation/variants/common'
+import { composedUpscaleTaps, createLowResUpscaler } from '../../../src-main/core/segmentation/sam-official/postprocess'
+import { samResizedSize } from '../../../src-main/core/segmentation/sam-official/preprocess'
+import type { Resample2d, ResampleAxis } from '../../../src-main/core/masks/kernels/mask-kernels'
 
 const KERNEL_DIR = join(__dirname, '../../../src-main/core/masks/kernels')
 
@@ -114,7 +117,7 @@ describe('SIMD mask kernels', () => {
     expect(() => arena.layout({ width: 1.5, height: 2, logitPlanes: 1, maskPlanes: 1 })).toThrow(/width must be a non-negative integer/)
   })
 
-  it('give adapters the same candidates as the scalar path, copied in or already in place', () => {
+  it('give adapters the same candidates as the scalar path', () => {
     const frame = { width: 37, height: 23 }
     const n = frame.width * frame.height
     const planes = Float32Array.from({ length: 4 * n }, (_, i) => Math.sin(i * 0.37) * 3 + Math.cos(i * 0.011))
@@ -136,14 +139,174 @@ describe('SIMD mask kernels', () => {
       rle: [...encodeMask(c.mask, frame.height, frame.width).counts],
     })
     expect(copied.map(summary)).toEqual(scalar.map(summary))
-    arena.layout({ ...frame, logitPlanes: 4, maskPlanes: 3 })
-    arena.logits().set(planes)
-    const inPlace = candidatesFromFullRes({ ...base, planes: arena.logits(), arena })
-    expect(inPlace.map(summary)).toEqual(scalar.map(summary))
-    for (const c of inPlace) {
+    for (const c of copied) {
       expect(c.rowTransitions).toBeDefined()
       const rle = encodeMaskWithRowTransitions(c.mask, frame.height, frame.width, c.rowTransitions!, c.rowTransitions!.length)
       expect([...rle.counts]).toEqual(summary(c).rle)
     }
+  })
+
+  it('resample then binarise exactly as the documented float32 sums, for any taps, sizes and source rows', () => {
+    const f = Math.fround
+    // A separable filter: per output, a start and 1–4 taps inside the input (weights may be 0). Convex
+    // taps (non-negative, summing to 1, as bilinear ones) turn on the kernel's background skips.
+    const axis = (inSize: number, outSize: number, convex: boolean) =>
+      fc
+        .array(
+          fc.record({
+            start: fc.integer({ min: 0, max: inSize - 1 }),
+            weights: fc.array(fc.oneof(fc.constant(0), fc.float({ min: convex ? 0 : -2, max: 2, noNaN: true })), {
+              minLength: 4,
+              maxLength: 4,
+            }),
+          }),
+          { minLength: outSize, maxLength: outSize },
+        )
+        .map((taps): ResampleAxis => {
+          const start = Int32Array.from(taps, (t) => t.start)
+          const weights = new Float32Array(outSize * 4)
+          taps.forEach((t, o) => {
+            const used = t.weights.map((w, k) => (t.start + k < inSize ? w : 0))
+            const sum = used.reduce((a, b) => a + b, 0)
+            if (convex && sum === 0) used[0] = 1
+            used.forEach((w, k) => (weights[o * 4 + k] = convex && sum > 0 ? w / sum : w))
+          })
+          return { inSize, start, weights }
+        })
+    // Source rows with long strongly negative stretches (background) between random values.
+    const sourceValues = (n: number) =>
+      fc
+        .array(fc.tuple(fc.oneof(fc.constant(-10), fc.float({ min: -4, max: 4, noNaN: true })), fc.integer({ min: 1, max: 60 })), {
+          minLength: 1,
+          maxLength: 20,
+        })
+        .map((runs) => {
+          const out: number[] = []
+          for (let r = 0; out.length < n; r = (r + 1) % runs.length)
+            for (let k = 0; k < runs[r]![1] && out.length < n; k++) out.push(runs[r]![0])
+          return out
+        })
+    const scene = fc
+      .record({
+        srcWidth: fc.integer({ min: 4, max: 40 }),
+        srcHeight: fc.integer({ min: 1, max: 12 }),
+        width: fc.integer({ min: 1, max: 70 }),
+        height: fc.integer({ min: 1, max: 10 }),
+        offset: fc.constantFrom(1, 0.5),
+        convex: fc.boolean(),
+      })
+      .chain((size) =>
+        fc.record({
+          ...Object.fromEntries(Object.entries(size).map(([k, v]) => [k, fc.constant(v)])),
+          horizontal: axis(size.srcWidth, size.width, size.convex),
+          vertical: axis(size.srcHeight, size.height, size.convex),
+          source: sourceValues(size.srcWidth * size.srcHeight),
+        }),
+      ) as fc.Arbitrary<{
+      srcWidth: number
+      srcHeight: number
+      width: number
+      height: number
+      offset: number
+      horizontal: ResampleAxis
+      vertical: ResampleAxis
+      source: number[]
+    }>
+    const arena = new MaskKernelArena()
+    fc.assert(
+      fc.property(scene, ({ srcWidth, srcHeight, width, height, offset, horizontal, vertical, source }) => {
+        // Reference: the window shifted left to fit the row, (s0·w0 + s2·w2) + (s1·w1 + s3·w3); then rows
+        // ((t0·w0 + t1·w1) + t2·w2) + t3·w3 over the taps up to the last non-zero weight.
+        const rows: number[][] = []
+        for (let r = 0; r < srcHeight; r++) {
+          rows.push(
+            Array.from({ length: width }, (_, x) => {
+              const start = horizontal.start[x]!
+              const window = Math.min(start, srcWidth - 4)
+              const w = [0, 0, 0, 0]
+              for (let k = 0; k < 4; k++) if (horizontal.weights[x * 4 + k]) w[start - window + k] = horizontal.weights[x * 4 + k]!
+              const s = (k: number) => source[r * srcWidth + window + k]!
+              return f(f(f(s(0) * w[0]!) + f(s(2) * w[2]!)) + f(f(s(1) * w[1]!) + f(s(3) * w[3]!)))
+            }),
+          )
+        }
+        const logits = new Float32Array(width * height)
+        let fits = true
+        for (let y = 0; y < height; y++) {
+          let n = 4
+          while (n > 1 && vertical.weights[y * 4 + n - 1] === 0) n--
+          const start = vertical.start[y]!
+          if (start + n > srcHeight) fits = false
+          for (let x = 0; x < width && fits; x++) {
+            let v = f(rows[start]![x]! * vertical.weights[y * 4]!)
+            for (let k = 1; k < n; k++) v = f(v + f(rows[start + k]![x]! * vertical.weights[y * 4 + k]!))
+            logits[y * width + x] = v
+          }
+        }
+        arena.layout({ width, height, logitPlanes: 2, maskPlanes: 2, source: { width: srcWidth, height: srcHeight, planes: 2 } })
+        arena.sourcePlane(1).set(source)
+        const resample: Resample2d = { horizontal, vertical }
+        if (!fits) {
+          expect(() => arena.resampleThreshold(1, 1, resample, offset)).toThrow(/vertical taps .* are outside the source/)
+          return
+        }
+        const result = arena.resampleThreshold(1, 1, resample, offset, 1)
+        expect([...arena.logitPlane(1)]).toEqual([...logits])
+        const want = reference(logits, width, height, offset)
+        const wantRle = [...encodeMask(want.mask, height, width).counts]
+        expect([...result.firstRow]).toEqual([...want.mask.subarray(0, width)])
+        expect([...result.lastRow]).toEqual([...want.mask.subarray((height - 1) * width)])
+        expect([result.above, result.aboveLow]).toEqual([want.above, want.aboveLow])
+        expect([...result.rowTransitions]).toEqual(want.transitions)
+        expect([...arena.rleOf(result).counts]).toEqual(wantRle)
+        // Without the logits written the answer is the same (the tables are reused for the same taps).
+        const again = arena.resampleThreshold(1, 0, resample, offset)
+        expect([again.above, again.aboveLow]).toEqual([want.above, want.aboveLow])
+        expect([...again.rowTransitions]).toEqual(want.transitions)
+        expect([...arena.rleOf(again).counts]).toEqual(wantRle)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it("upscale 256² logits as SAM's postprocess_masks (256 → 1024, crop, → frame), for thin and wide frames", () => {
+    const low = Float32Array.from(
+      { length: 256 * 256 },
+      (_, i) => Math.sin((i % 256) * 0.11) * 4 + Math.cos(Math.floor(i / 256) * 0.07) * 3 - 1,
+    )
+    const arena = new MaskKernelArena()
+    for (const frame of [
+      { width: 1500, height: 1000 },
+      { width: 1, height: 700 },
+      { width: 900, height: 1 },
+      { width: 333, height: 517 },
+    ]) {
+      const want = createLowResUpscaler(frame)(low)
+      const [candidate] = binarisedFromLowRes({
+        lowRes: low,
+        iou: Float32Array.of(0.9),
+        frame,
+        crop: samResizedSize(frame),
+        picks: [{ index: 0, token: 0 }],
+        arena,
+        stabilityOffset: 1,
+      })
+      const { firstRow, lastRow, rowTransitions } = candidate!
+      const mask = decodeMask(encodeRowTransitions(firstRow, lastRow, frame.height, frame.width, rowTransitions, rowTransitions.length))
+      let differing = 0
+      let nearZero = 0
+      for (let i = 0; i < want.length; i++) {
+        if ((want[i]! > 0 ? 1 : 0) !== mask[i]) differing++
+        if (Math.abs(want[i]!) < 1e-4) nearZero++
+      }
+      // float32 sums against the double-precision composition: only logits within rounding of 0 may differ.
+      expect(differing).toBeLessThanOrEqual(nearZero)
+      expect(Math.abs(candidate!.stabilityCounts.above - want.filter((v) => v > 1).length)).toBeLessThanOrEqual(nearZero + 2)
+      expect(mask.reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
+    }
+    const taps = composedUpscaleTaps(683, 1024)
+    expect(() => arena.resampleThreshold(0, 0, { horizontal: taps, vertical: taps }, 1)).toThrow(
+      /taps for 1024×1024 do not match the 333×517 frame/,
+    )
   })
 })

@@ -6,7 +6,9 @@ import * as ort from 'onnxruntime-node'
 import { buildProbeModel } from '../../../src-main/core/segmentation/probe-models/build-probe-models'
 import type { ProbeName } from '../../../src-main/core/segmentation/probe-models/build-probe-models'
 import { createVariantAdapter, detectVariant } from '../../../src-main/core/segmentation/variants'
+import type { MaskKernelArena } from '../../../src-main/core/masks/kernels/mask-kernels'
 import type {
+  BinarisedCandidate,
   DetectedModel,
   Embedding,
   ImageSize,
@@ -32,6 +34,13 @@ export interface ProbeRig {
     prompt: SegmentationPrompt,
     options?: { frame?: ImageSize; multimask?: boolean },
   ): Promise<SegmentationCandidate[]>
+  /** The worker's route for encoded answers: only the adapter's binarised fetches, upscaled in `arena`. */
+  predictBinarised(
+    embedding: Embedding,
+    prompt: SegmentationPrompt,
+    arena: MaskKernelArena,
+    options?: { frame?: ImageSize; multimask?: boolean; stabilityOffset?: number },
+  ): Promise<BinarisedCandidate[]>
 }
 
 const OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: 1 }
@@ -71,6 +80,19 @@ async function makeRig(name: ProbeName): Promise<ProbeRig> {
       const request = { embedding, frame: options.frame ?? embedding.imageSize, multimask: options.multimask ?? true }
       const outputs = fromOrtOutputs(await decoder.run(toOrtFeeds(adapter.decoderFeeds(prompt, request))))
       return adapter.decodeOutputs(outputs, request)
+    },
+    async predictBinarised(embedding, prompt, arena, options = {}) {
+      if (!adapter.decodeBinarised) throw new Error(`${name} has no binarised route`)
+      const request = {
+        embedding,
+        frame: options.frame ?? embedding.imageSize,
+        multimask: options.multimask ?? true,
+        ...(options.stabilityOffset !== undefined ? { stabilityOffset: options.stabilityOffset } : {}),
+      }
+      const feeds = toOrtFeeds(adapter.decoderFeeds(prompt, request))
+      const fetches = adapter.binarisedFetches
+      const outputs = fromOrtOutputs(await (fetches ? decoder.run(feeds, [...fetches]) : decoder.run(feeds)))
+      return adapter.decodeBinarised(outputs, request, arena)
     },
   }
   return rig

@@ -121,7 +121,7 @@ describe('SegmentationService with a worker thread', () => {
     await expect(service.predict(handle, second, { output: 'rle', refineFrom: 'q0.0' })).resolves.toBeDefined()
   })
 
-  it('encodes answers in the worker (SIMD kernel, logits written in place) exactly as full candidates encode on this side', async () => {
+  it('encodes answers in the worker (SIMD upscale from the low-res logits) exactly as the graph’s full-resolution masks encode on this side', async () => {
     const handle = await service.encode(scene.image)
     const prompts = [
       { points: [{ x: 450, y: 500, label: 'foreground' as const }] },

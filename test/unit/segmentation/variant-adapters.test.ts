@@ -25,6 +25,9 @@ import type {
 } from '../../../src-main/core/segmentation/variants'
 import { createVariantAdapter } from '../../../src-main/core/segmentation/variants'
 import { greyImage, probeRig } from './probe-harness'
+import { MaskKernelArena } from '../../../src-main/core/masks/kernels/mask-kernels'
+import { decodeMask, encodeRowTransitions } from '../../../src-main/core/masks'
+import { stabilityCounts } from '../../../src-main/core/segmentation/sam-official/postprocess'
 
 type Click = { readonly x: number; readonly y: number }
 
@@ -286,6 +289,41 @@ describe.each(PROBE_NAMES)('%s adapter', (name) => {
     },
   )
 })
+
+describe.each(PROBE_NAMES.filter((name) => !name.startsWith('efficient-sam')))(
+  '%s binarised route (answers encoded in the worker)',
+  (name) => {
+    it.each(SIZES)('upscales the low-res logits to the same masks and stability counts as the full route: $width×$height', async (size) => {
+      const rig = await probeRig(name)
+      const embedding = await embeddingFor(name, size)
+      const arena = new MaskKernelArena()
+      for (const click of clicksFor(size)) {
+        const prompt = { points: [fg(click.x, click.y)] }
+        const full = await rig.predict(embedding, prompt)
+        const binarised = await rig.predictBinarised(embedding, prompt, arena, { stabilityOffset: 1 })
+        expect(binarised.map((c) => c.token)).toEqual(full.map((c) => c.token))
+        for (const [k, c] of binarised.entries()) {
+          const want = full[k]!
+          expect(c.predictedIou).toBe(want.predictedIou)
+          const mask = decodeMask(encodeRowTransitions(c.firstRow, c.lastRow, c.height, c.width, c.rowTransitions, c.rowTransitions.length))
+          // float32 rounding of the upscale may flip only logits within rounding of 0 (or of ±1 for the counts).
+          let differing = 0
+          let nearZero = 0
+          let nearOne = 0
+          for (let i = 0; i < mask.length; i++) {
+            if (mask[i] !== want.mask[i]) differing++
+            if (Math.abs(want.logits[i]!) < 1e-3) nearZero++
+            if (Math.abs(Math.abs(want.logits[i]!) - 1) < 1e-3) nearOne++
+          }
+          expect(differing).toBeLessThanOrEqual(nearZero)
+          const counts = stabilityCounts(want.logits, 1)
+          expect(Math.abs(c.stabilityCounts.above - counts.above)).toBeLessThanOrEqual(nearOne)
+          expect(Math.abs(c.stabilityCounts.aboveLow - counts.aboveLow)).toBeLessThanOrEqual(nearOne)
+        }
+      }
+    })
+  },
+)
 
 describe('adapter prompt rules', () => {
   it('the official adapter’s feeds equal buildDecoderFeeds (sam-official/decoder-feeds.ts)', async () => {

@@ -1,17 +1,20 @@
 /**
  * The SIMD mask kernels (mask-kernels.wat) behind a typed arena: one WebAssembly memory holding the
- * decoder's logit planes, the byte masks and a transition list, laid out for one frame size at a time.
+ * decoder's logit planes, low-resolution source planes, the byte masks and a transition list, laid out for
+ * one frame size at a time.
  *
- * Why: binarising SAM's full-resolution logits, counting the stability thresholds and finding the RLE's
- * transitions is the per-prompt cost we own (3 candidates × 1.5 M floats at 1500×1000). Scalar JS runs it
- * at ~1.8 ns/pixel; the 128-bit kernel does it in one pass at memory speed. onnxruntime can write its
- * `masks` output straight into the arena (a preallocated output), so the logits are never copied.
+ * Why: upscaling SAM's 256×256 logits to the frame, binarising them, counting the stability thresholds and
+ * finding the RLE's transitions is the per-prompt cost we own (3 candidates × 1.5 M pixels at 1500×1000).
+ * Scalar JS runs the threshold alone at ~1.8 ns/pixel; the 128-bit kernels resample and threshold in one
+ * pass without writing the full-resolution logits anywhere (`resampleThreshold`), so onnxruntime's
+ * full-resolution `masks` need not even be fetched. Planes the decoder already produced at full
+ * resolution are thresholded in place (`threshold`).
  *
  * Views handed out stay valid until the next `layout` call with a larger frame (the memory then grows
  * and every earlier view is detached). One arena per thread; not reentrant.
  */
 import { MASK_KERNELS_WASM_BASE64 } from './mask-kernels.wasm'
-import { encodeMaskWithRowTransitions } from '../coco-rle'
+import { encodeRowTransitions } from '../coco-rle'
 import type { Rle } from '../coco-rle'
 
 const PAGE_BYTES = 65536
@@ -36,7 +39,50 @@ interface WasmApi {
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
 interface KernelExports {
-  threshold_plane(src: number, dst: number, width: number, height: number, offset: number, transitions: number, result: number): void
+  resample_rows(src: number, srcStride: number, rows: number, offsets: number, weights: number, dst: number, width: number): void
+  resample_threshold(
+    src: number,
+    taps: number,
+    dst: number,
+    logits: number,
+    width: number,
+    height: number,
+    offset: number,
+    transitions: number,
+    result: number,
+    maxes: number,
+    skipBelow: number,
+    edges: number,
+    rowMaxes: number,
+  ): void
+  chunk_maxima(src: number, rows: number, width: number, dst: number, rowDst: number): void
+}
+
+/** Pixels per chunk of chunk_maxima (one SIMD step of resample_threshold). */
+const CHUNK = 16
+/** How far a row's weights may sum from 1 for the background skip to stay exact (float32 weights). */
+const WEIGHT_SUM_TOLERANCE = 1e-5
+
+/** Taps per output row (resample_threshold): i32 byte offset, i32 count, 4 × f32 weight, 8 bytes of padding. */
+const ROW_TAP_BYTES = 32
+const TAPS = 4
+
+/**
+ * One axis of a separable linear resampling: output o = Σ_k weights[4o + k] · input[start[o] + k] for
+ * k < 4 (unused taps weigh 0). SAM's composed upscale (`composedUpscaleTaps`) has this form.
+ */
+export interface ResampleAxis {
+  /** Length of the input axis; at least 4. */
+  readonly inSize: number
+  readonly start: Int32Array
+  readonly weights: ArrayLike<number>
+}
+
+export interface Resample2d {
+  /** One entry per output column (the frame's width). */
+  readonly horizontal: ResampleAxis
+  /** One entry per output row (the frame's height). */
+  readonly vertical: ResampleAxis
 }
 
 let compiled: object | null = null
@@ -46,15 +92,22 @@ function kernelModule(): object {
   return compiled
 }
 
-/** Result of binarising one plane. */
-export interface ThresholdResult {
+/** Result of binarising one plane, as far as its COCO RLE and stability need it. */
+export interface BinarisedRows {
   /** #(logit > offset) and #(logit > −offset), compared in float32 (SAM's stability counts). */
   readonly above: number
   readonly aboveLow: number
-  /** The plane's byte mask (1 where logit > 0), a view into the arena. */
-  readonly mask: Uint8Array
+  /** Mask rows 0 and height−1 (1 where logit > 0), views into the arena. */
+  readonly firstRow: Uint8Array
+  readonly lastRow: Uint8Array
   /** Row-major indices (y ≥ 1) where the mask differs from the pixel above; the caller's own copy. */
   readonly rowTransitions: Uint32Array
+}
+
+/** Result of binarising one plane with its whole byte mask. */
+export interface ThresholdResult extends BinarisedRows {
+  /** The plane's byte mask (1 where logit > 0), a view into the arena. */
+  readonly mask: Uint8Array
 }
 
 export interface ArenaLayout {
@@ -64,7 +117,11 @@ export interface ArenaLayout {
   readonly logitPlanes: number
   /** Byte-mask planes of width×height. */
   readonly maskPlanes: number
+  /** Low-resolution float planes to resample from (e.g. SAM's 256×256 logits), if any. */
+  readonly source?: { readonly width: number; readonly height: number; readonly planes: number }
 }
+
+const NO_SOURCE = { width: 0, height: 0, planes: 0 } as const
 
 export class MaskKernelArena {
   private readonly memory = new wasm.Memory({ initial: 1 })
@@ -73,6 +130,23 @@ export class MaskKernelArena {
   private logitsAt = RESULT_BYTES
   private masksAt = RESULT_BYTES
   private transitionsAt = RESULT_BYTES
+  private sourceAt = RESULT_BYTES
+  /** Horizontally resampled source rows (≤ source height rows of width floats). */
+  private rowsAt = RESULT_BYTES
+  /** Horizontal taps: width i32 byte offsets, then width × 4 f32 weights (16-byte aligned). */
+  private horizontalAt = RESULT_BYTES
+  /** Row taps for resample_threshold (height × ROW_TAP_BYTES). */
+  private rowTapsAt = RESULT_BYTES
+  /** Chunk maxima of the resampled rows (≤ source height × width/16 floats), then their row maxima. */
+  private maximaAt = RESULT_BYTES
+  private rowMaximaAt = RESULT_BYTES
+  /** The vertical taps in memory are non-negative and sum to 1 per row, so background chunks may be skipped. */
+  private convexRows = false
+  /** What the tap tables in memory hold, so repeated calls for one frame do not rewrite them. */
+  private tablesFor: Resample2d | 'identity' | null = null
+  /** First source row the resampled rows start at (for the tables in memory). */
+  private firstSourceRow = 0
+  private sourceRows = 0
 
   constructor() {
     const instance = new wasm.Instance(kernelModule(), { env: { memory: this.memory } })
@@ -82,15 +156,22 @@ export class MaskKernelArena {
   /** Arranges the arena for `layout`, growing the memory if needed. Earlier views may be detached. */
   layout(layout: ArenaLayout): void {
     const { width, height, logitPlanes, maskPlanes } = layout
-    for (const [name, value] of Object.entries(layout)) {
+    const source = layout.source ?? NO_SOURCE
+    for (const [name, value] of Object.entries({ width, height, logitPlanes, maskPlanes, ...prefixed(source) })) {
       if (!Number.isInteger(value) || value < 0) throw new RangeError(`arena ${name} must be a non-negative integer, got ${value}`)
     }
     const pixels = width * height
     const logitsAt = RESULT_BYTES
     const masksAt = logitsAt + logitPlanes * pixels * 4
-    // The transition list is 4-byte aligned after the masks.
-    const transitionsAt = Math.ceil((masksAt + maskPlanes * pixels) / 4) * 4
-    const end = transitionsAt + Math.max(0, height - 1) * width * 4
+    // The transition list is 4-byte aligned after the masks; tables and SIMD rows 16-byte aligned.
+    const transitionsAt = align(masksAt + maskPlanes * pixels, 4)
+    const sourceAt = align(transitionsAt + Math.max(0, height - 1) * width * 4, 16)
+    const rowsAt = align(sourceAt + source.planes * source.width * source.height * 4, 16)
+    const horizontalAt = align(rowsAt + source.height * width * 4, 16)
+    const rowTapsAt = align(horizontalAt + width * 4 + width * TAPS * 4, 16)
+    const maximaAt = align(rowTapsAt + height * ROW_TAP_BYTES, 16)
+    const rowMaximaAt = maximaAt + source.height * Math.floor(width / CHUNK) * 4
+    const end = rowMaximaAt + source.height * 4
     if (end > MAX_ARENA_BYTES) {
       throw new RangeError(
         `a ${width}×${height} frame with ${logitPlanes} logit planes needs ${end} bytes, more than the arena's ${MAX_ARENA_BYTES}`,
@@ -98,10 +179,17 @@ export class MaskKernelArena {
     }
     const have = this.memory.buffer.byteLength
     if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE_BYTES))
-    this.laid = { width, height, logitPlanes, maskPlanes }
+    this.laid = { width, height, logitPlanes, maskPlanes, ...(layout.source ? { source: { ...source } } : {}) }
     this.logitsAt = logitsAt
     this.masksAt = masksAt
     this.transitionsAt = transitionsAt
+    this.sourceAt = sourceAt
+    this.rowsAt = rowsAt
+    this.horizontalAt = horizontalAt
+    this.rowTapsAt = rowTapsAt
+    this.maximaAt = maximaAt
+    this.rowMaximaAt = rowMaximaAt
+    this.tablesFor = null
   }
 
   /** The layout of the last `layout` call. */
@@ -109,20 +197,24 @@ export class MaskKernelArena {
     return this.laid
   }
 
-  /** Whether `view` lies in the arena's memory (it was handed out by it, or onnxruntime wrote into one that was). */
+  /** Whether `view` lies in the arena's memory (it was handed out by it). */
   holds(view: ArrayBufferView): boolean {
     return view.buffer === this.memory.buffer
-  }
-
-  /** All logit planes, back to back (pass it to onnxruntime as the preallocated output). */
-  logits(): Float32Array {
-    const { width, height, logitPlanes } = this.laid
-    return new Float32Array(this.memory.buffer, this.logitsAt, logitPlanes * width * height)
   }
 
   logitPlane(plane: number): Float32Array {
     const pixels = this.checkPlane(plane, this.laid.logitPlanes, 'logit')
     return new Float32Array(this.memory.buffer, this.logitsAt + plane * pixels * 4, pixels)
+  }
+
+  /** Source plane `plane` (source width × height floats, row-major): copy the low-res planes in here. */
+  sourcePlane(plane: number): Float32Array {
+    const source = this.laid.source ?? NO_SOURCE
+    const pixels = source.width * source.height
+    if (!Number.isInteger(plane) || plane < 0 || plane >= source.planes) {
+      throw new RangeError(`source plane ${plane} is outside the arena's ${source.planes} source planes`)
+    }
+    return new Float32Array(this.memory.buffer, this.sourceAt + plane * pixels * 4, pixels)
   }
 
   maskPlane(plane: number): Uint8Array {
@@ -135,32 +227,167 @@ export class MaskKernelArena {
    * and listing the rows' vertical transitions, in one pass.
    */
   threshold(logitPlane: number, maskPlane: number, offset: number): ThresholdResult {
-    const { width, height } = this.laid
     const pixels = this.checkPlane(logitPlane, this.laid.logitPlanes, 'logit')
     this.checkPlane(maskPlane, this.laid.maskPlanes, 'mask')
-    this.kernels.threshold_plane(
-      this.logitsAt + logitPlane * pixels * 4,
-      this.masksAt + maskPlane * pixels,
+    if (this.tablesFor !== 'identity') this.writeIdentityRowTaps()
+    const rows = this.runThreshold(this.logitsAt + logitPlane * pixels * 4, maskPlane, { logitsAt: 0, maximaAt: 0, edges: false }, offset)
+    return { ...rows, mask: this.maskPlane(maskPlane) }
+  }
+
+  /**
+   * Resamples source plane `sourcePlane` to the frame with the separable taps `resample` and binarises it
+   * as {@link threshold} does, keeping only what the RLE needs (rows 0 and height−1 and the transitions,
+   * in mask plane `maskPlane`'s first three rows) and materialising the full-resolution logits only when
+   * `logitPlane` asks for them. Sums in float32: (s₀w₀ + s₂w₂) + (s₁w₁ + s₃w₃) along x, then
+   * ((t₀w₀ + t₁w₁) + t₂w₂) + t₃w₃ along y. Source values must be finite (a zero-weight tap times ±∞ is NaN).
+   */
+  resampleThreshold(sourcePlane: number, maskPlane: number, resample: Resample2d, offset: number, logitPlane?: number): BinarisedRows {
+    const { width, height } = this.laid
+    const source = this.laid.source ?? NO_SOURCE
+    const plane = this.sourcePlane(sourcePlane)
+    this.checkPlane(maskPlane, this.laid.maskPlanes, 'mask')
+    const logitsAt =
+      logitPlane === undefined ? 0 : this.logitsAt + logitPlane * this.checkPlane(logitPlane, this.laid.logitPlanes, 'logit') * 4
+    const { horizontal, vertical } = resample
+    if (horizontal.start.length !== width || vertical.start.length !== height) {
+      throw new RangeError(`taps for ${horizontal.start.length}×${vertical.start.length} do not match the ${width}×${height} frame`)
+    }
+    if (horizontal.inSize !== source.width || vertical.inSize !== source.height || source.width < TAPS) {
+      throw new RangeError(`taps from ${horizontal.inSize}×${vertical.inSize} do not match the ${source.width}×${source.height} source`)
+    }
+    if (this.tablesFor !== resample) this.writeResampleTaps(resample)
+    this.kernels.resample_rows(
+      plane.byteOffset + this.firstSourceRow * source.width * 4,
+      source.width * 4,
+      this.sourceRows,
+      this.horizontalAt,
+      this.horizontalAt + width * 4,
+      this.rowsAt,
+      width,
+    )
+    // Background skip: sound when every output row is a convex combination of its source rows and the
+    // logits are not wanted (skipped steps leave no values behind).
+    const skip = this.convexRows && logitsAt === 0
+    if (skip) this.kernels.chunk_maxima(this.rowsAt, this.sourceRows, width, this.maximaAt, this.rowMaximaAt)
+    return this.runThreshold(this.rowsAt, maskPlane, { logitsAt, maximaAt: skip ? this.maximaAt : 0, edges: true }, offset)
+  }
+
+  private runThreshold(
+    src: number,
+    maskPlane: number,
+    { logitsAt, maximaAt, edges }: { logitsAt: number; maximaAt: number; edges: boolean },
+    offset: number,
+  ): BinarisedRows {
+    // The kernel skips the rest of a step with nothing above −offset, which is only right for offset ≥ 0.
+    if (!(offset >= 0)) throw new RangeError(`the stability offset must be ≥ 0, got ${offset}`)
+    const { width, height } = this.laid
+    const dst = this.masksAt + maskPlane * width * height
+    this.kernels.resample_threshold(
+      src,
+      this.rowTapsAt,
+      dst,
+      logitsAt,
       width,
       height,
       offset,
       this.transitionsAt,
       0,
+      maximaAt,
+      // Below −offset by more than the float32 sums' rounding (relative ~1e-6) and the weights' 1e-5.
+      -offset - 1e-4 * Math.max(1, offset),
+      edges ? 1 : 0,
+      this.rowMaximaAt,
     )
     const results = new Uint32Array(this.memory.buffer, 0, 3)
+    // With edges, the last row is in the slot of its parity (see resample_threshold).
+    const lastAt = height <= 1 ? dst : edges ? dst + width * (2 - ((height - 1) % 2)) : dst + (height - 1) * width
     return {
       above: results[0] as number,
       aboveLow: results[1] as number,
-      mask: this.maskPlane(maskPlane),
+      firstRow: new Uint8Array(this.memory.buffer, dst, height > 0 ? width : 0),
+      lastRow: new Uint8Array(this.memory.buffer, lastAt, height > 0 ? width : 0),
       // A copy: the list area is shared by every plane (and the list is only as long as the boundary).
       rowTransitions: new Uint32Array(this.memory.buffer, this.transitionsAt, results[2] as number).slice(),
     }
   }
 
-  /** COCO RLE of a threshold result (column-major, pycocotools-equal). */
-  rleOf(result: ThresholdResult): Rle {
+  /** Row y reads row y of the plane with weight 1 (exact: v·1 = v for every float, NaN and −0 included). */
+  private writeIdentityRowTaps(): void {
     const { width, height } = this.laid
-    return encodeMaskWithRowTransitions(result.mask, height, width, result.rowTransitions, result.rowTransitions.length)
+    const ints = new Int32Array(this.memory.buffer, this.rowTapsAt, height * (ROW_TAP_BYTES / 4))
+    const floats = new Float32Array(this.memory.buffer, this.rowTapsAt, height * (ROW_TAP_BYTES / 4))
+    for (let y = 0; y < height; y++) {
+      const at = y * (ROW_TAP_BYTES / 4)
+      ints[at] = y * width * 4
+      ints[at + 1] = 1
+      floats.fill(0, at + 2, at + 8)
+      floats[at + 2] = 1
+    }
+    this.tablesFor = 'identity'
+  }
+
+  /**
+   * Horizontal taps as byte offsets of a 4-wide window that stays inside the source row (windows near the
+   * right edge are shifted left and their weights with them); row taps relative to the first source row
+   * any output row reads, so only the rows in use are resampled horizontally.
+   */
+  private writeResampleTaps(resample: Resample2d): void {
+    const { horizontal, vertical } = resample
+    const { width, height } = this.laid
+    const source = this.laid.source ?? NO_SOURCE
+    const offsets = new Int32Array(this.memory.buffer, this.horizontalAt, width)
+    const weights = new Float32Array(this.memory.buffer, this.horizontalAt + width * 4, width * TAPS)
+    weights.fill(0)
+    for (let x = 0; x < width; x++) {
+      const start = horizontal.start[x] as number
+      const window = Math.min(start, source.width - TAPS)
+      offsets[x] = window * 4
+      for (let k = 0; k < TAPS; k++) {
+        const w = horizontal.weights[x * TAPS + k] as number
+        if (w === 0) continue
+        if (start + k < 0 || start + k >= source.width) throw new RangeError(`horizontal tap ${start + k} is outside the source`)
+        weights[x * TAPS + (start - window) + k] = w
+      }
+    }
+    let first = Infinity
+    let last = -Infinity
+    let convex = true
+    const counts = new Int32Array(height)
+    for (let y = 0; y < height; y++) {
+      let n = TAPS
+      while (n > 1 && vertical.weights[y * TAPS + n - 1] === 0) n--
+      counts[y] = n
+      let sum = 0
+      for (let k = 0; k < n; k++) {
+        const w = Math.fround(vertical.weights[y * TAPS + k] as number)
+        if (!(w >= 0)) convex = false
+        sum += w
+      }
+      if (Math.abs(sum - 1) > WEIGHT_SUM_TOLERANCE) convex = false
+      const start = vertical.start[y] as number
+      if (start < 0 || start + n > source.height) throw new RangeError(`vertical taps ${start}…${start + n - 1} are outside the source`)
+      first = Math.min(first, start)
+      last = Math.max(last, start + n - 1)
+    }
+    this.convexRows = convex
+    this.firstSourceRow = height > 0 ? first : 0
+    this.sourceRows = height > 0 ? last - first + 1 : 0
+    const ints = new Int32Array(this.memory.buffer, this.rowTapsAt, height * (ROW_TAP_BYTES / 4))
+    const floats = new Float32Array(this.memory.buffer, this.rowTapsAt, height * (ROW_TAP_BYTES / 4))
+    for (let y = 0; y < height; y++) {
+      const at = y * (ROW_TAP_BYTES / 4)
+      ints[at] = ((vertical.start[y] as number) - this.firstSourceRow) * width * 4
+      ints[at + 1] = counts[y] as number
+      for (let k = 0; k < TAPS; k++) floats[at + 2 + k] = vertical.weights[y * TAPS + k] as number
+      floats.fill(0, at + 6, at + 8)
+    }
+    this.tablesFor = resample
+  }
+
+  /** COCO RLE of a threshold result (column-major, pycocotools-equal); valid until the arena's next use. */
+  rleOf(result: BinarisedRows): Rle {
+    const { width, height } = this.laid
+    return encodeRowTransitions(result.firstRow, result.lastRow, height, width, result.rowTransitions, result.rowTransitions.length)
   }
 
   private checkPlane(plane: number, planes: number, what: string): number {
@@ -170,3 +397,11 @@ export class MaskKernelArena {
     return this.laid.width * this.laid.height
   }
 }
+
+const align = (bytes: number, to: number): number => Math.ceil(bytes / to) * to
+
+const prefixed = (source: { width: number; height: number; planes: number }) => ({
+  sourceWidth: source.width,
+  sourceHeight: source.height,
+  sourcePlanes: source.planes,
+})

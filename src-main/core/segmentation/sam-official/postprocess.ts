@@ -148,40 +148,52 @@ export function resizeBilinear(src: Float32Array, srcWidth: number, srcHeight: n
   return out
 }
 
-/** Up to 4 consecutive low-res indices with weights, for one output index of the composed upscale. */
-interface ComposedTaps {
+/**
+ * Up to 4 consecutive low-res indices with weights per output index of the composed upscale, along one
+ * axis: output o = Σ_k weights[4o + k] · low[start[o] + k].
+ */
+export interface ComposedTaps {
+  /** Length of the input axis (256). */
+  readonly inSize: number
   readonly start: Int32Array
-  readonly weights: Float64Array // 4 per output index
+  /** 4 per output index; taps past the filter's support are 0. */
+  readonly weights: Float64Array
 }
 
-const COMPOSED_TAP_COUNT = 4
+export const COMPOSED_TAP_COUNT = 4
 
 /**
- * Composes, along one axis: low (256) → mid (1024) bilinear, crop to `cropSize`, → out bilinear.
- * Each output index depends on at most 3 consecutive low-res indices.
+ * Composes, along one axis, SAM's upscale of low-res logits: low (256) → mid (1024) bilinear, crop to
+ * `cropSize`, → out bilinear (`cropSize` given; `Sam.postprocess_masks`), or low → out in one bilinear
+ * step (`cropSize` null; SAM 2's). Each output index depends on at most 3 consecutive low-res indices.
  */
-function composedTaps(cropSize: number, outSize: number): ComposedTaps {
-  const toMid = linearTaps(SAM_LOW_RES_SIZE, SAM_IMAGE_SIZE)
-  const toOut = linearTaps(cropSize, outSize)
+export function composedUpscaleTaps(cropSize: number | null, outSize: number): ComposedTaps {
+  const toMid = cropSize === null ? null : linearTaps(SAM_LOW_RES_SIZE, SAM_IMAGE_SIZE)
+  const toOut = linearTaps(cropSize ?? SAM_LOW_RES_SIZE, outSize)
   const start = new Int32Array(outSize)
   const weights = new Float64Array(outSize * COMPOSED_TAP_COUNT)
   for (let o = 0; o < outSize; o++) {
     const m0 = toOut.i0[o] as number
     const m1 = toOut.i1[o] as number
     const b = toOut.w1[o] as number
-    const s = toMid.i0[m0] as number
+    const s = toMid ? (toMid.i0[m0] as number) : m0
     start[o] = s
     const add = (lowIndex: number, w: number): void => {
       const k = lowIndex - s
       if (k < 0 || k >= COMPOSED_TAP_COUNT) throw new Error('composed bilinear taps out of range')
       weights[o * COMPOSED_TAP_COUNT + k] = (weights[o * COMPOSED_TAP_COUNT + k] as number) + w
     }
+    if (!toMid) {
+      add(m0, 1 - b)
+      add(m1, b)
+      continue
+    }
     add(toMid.i0[m0] as number, (1 - b) * (1 - (toMid.w1[m0] as number)))
     add(toMid.i1[m0] as number, (1 - b) * (toMid.w1[m0] as number))
     add(toMid.i0[m1] as number, b * (1 - (toMid.w1[m1] as number)))
     add(toMid.i1[m1] as number, b * (toMid.w1[m1] as number))
   }
-  return { start, weights }
+  return { inSize: SAM_LOW_RES_SIZE, start, weights }
 }
 
 export interface UpscaleOptions {
@@ -209,8 +221,8 @@ export function createLowResUpscaler(original: ImageSize, options: UpscaleOption
     throw new RangeError(`resized size ${resized.width}×${resized.height} must fit in 1024×1024`)
   }
   const { width, height } = original
-  const xs = composedTaps(resized.width, width)
-  const ys = composedTaps(resized.height, height)
+  const xs = composedUpscaleTaps(resized.width, width)
+  const ys = composedUpscaleTaps(resized.height, height)
   const n = SAM_LOW_RES_SIZE
   return (lowRes: Float32Array): Float32Array => {
     if (lowRes.length !== n * n) throw new RangeError(`low-res logits must be 256×256, got ${lowRes.length} values`)

@@ -9,12 +9,22 @@
  */
 import { SegmentationError } from '../errors'
 import { LOW_RES_PLANE } from './prompt-rows'
-import { thresholdAndCountInto } from './logit-upscaler'
+import { SAM_LOW_RES_SIZE as LOW_RES_SIDE } from '../sam-official/decoder-feeds'
+import { thresholdAndCountInto, UpscaleCache, upscaleResample } from './logit-upscaler'
 import { SAM_STABILITY_OFFSET } from '../sam-official/postprocess'
 import type { UpscalePlan } from './logit-upscaler'
 import type { MaskKernelArena } from '../../masks/kernels/mask-kernels'
 import type { EmbeddingBinding } from './detect'
-import type { Embedding, EmbeddingTensor, ImageSize, SegmentationCandidate, TensorData, TensorMap, VariantId } from './types'
+import type {
+  BinarisedCandidate,
+  Embedding,
+  EmbeddingTensor,
+  ImageSize,
+  SegmentationCandidate,
+  TensorData,
+  TensorMap,
+  VariantId,
+} from './types'
 
 export function outputOf(outputs: TensorMap, name: string): TensorData & { type: 'float32' } {
   const t = outputs[name]
@@ -73,27 +83,18 @@ export function candidatesFromFullRes(params: {
 }
 
 /**
- * The SIMD path of {@link candidatesFromFullRes}: planes already in the arena (onnxruntime wrote them there)
- * are binarised in place; others are copied in first. Mask k of the answer is the arena's mask plane k.
+ * The SIMD path of {@link candidatesFromFullRes}: the picked planes are copied into the arena and binarised
+ * there. Mask k of the answer is the arena's mask plane k.
  */
 function candidatesInArena(
   arena: MaskKernelArena,
   params: Parameters<typeof candidatesFromFullRes>[0] & { readonly offset: number; readonly n: number },
 ): SegmentationCandidate[] {
-  const { planes, count, frame, iou, lowRes, picks, offset, n } = params
-  const inPlace = arena.holds(planes)
-  if (inPlace) {
-    const laid = arena.current
-    if (laid.width !== frame.width || laid.height !== frame.height || laid.logitPlanes < count || laid.maskPlanes < picks.length) {
-      throw new SegmentationError('internal', 'the kernel arena is laid out for another frame than the decoder output')
-    }
-  } else {
-    arena.layout({ width: frame.width, height: frame.height, logitPlanes: picks.length, maskPlanes: picks.length })
-  }
+  const { planes, frame, iou, lowRes, picks, offset, n } = params
+  arena.layout({ width: frame.width, height: frame.height, logitPlanes: picks.length, maskPlanes: picks.length })
   return picks.map(({ index, token }, k) => {
-    const plane = inPlace ? index : k
-    if (!inPlace) arena.logitPlane(k).set(planes.subarray(index * n, (index + 1) * n))
-    const result = arena.threshold(plane, k, offset)
+    arena.logitPlane(k).set(planes.subarray(index * n, (index + 1) * n))
+    const result = arena.threshold(k, k, offset)
     return {
       token,
       stabilityScore: result.above / result.aboveLow,
@@ -101,7 +102,7 @@ function candidatesInArena(
       rowTransitions: result.rowTransitions,
       width: frame.width,
       height: frame.height,
-      logits: arena.logitPlane(plane),
+      logits: arena.logitPlane(k),
       mask: result.mask,
       lowResLogits: lowRes ? lowRes.subarray(index * LOW_RES_PLANE, (index + 1) * LOW_RES_PLANE) : null,
       predictedIou: iou[index] as number,
@@ -131,6 +132,54 @@ export function candidatesFromLowRes(params: {
       logits: logits.subarray(k * n, (k + 1) * n),
       mask: masks.subarray(k * n, (k + 1) * n),
       lowResLogits: lowRes.subarray(index * LOW_RES_PLANE, (index + 1) * LOW_RES_PLANE),
+      predictedIou: iou[index] as number,
+    }
+  })
+}
+
+/** Separable taps per upscale, shared by every adapter of the thread (they depend on sizes only). */
+const resamples = new UpscaleCache(upscaleResample)
+
+/**
+ * Candidates from 256×256 logits, upscaled and binarised by the SIMD kernel in `arena` without writing the
+ * full-resolution logits: SAM's `postprocess_masks` (256 → 1024, crop to `crop`, → frame) or, with `crop`
+ * null, SAM 2's one step. Candidate k keeps its edge rows in the arena's mask plane k.
+ */
+export function binarisedFromLowRes(params: {
+  readonly lowRes: Float32Array
+  readonly iou: Float32Array
+  readonly frame: ImageSize
+  readonly crop: ImageSize | null
+  readonly picks: readonly { readonly index: number; readonly token: number }[]
+  readonly arena: MaskKernelArena
+  readonly stabilityOffset?: number | undefined
+}): BinarisedCandidate[] {
+  const { lowRes, iou, frame, crop, picks, arena } = params
+  const offset = Math.fround(params.stabilityOffset ?? SAM_STABILITY_OFFSET)
+  const resample = resamples.get({ out: frame, crop })
+  arena.layout({
+    width: frame.width,
+    height: frame.height,
+    logitPlanes: 0,
+    maskPlanes: picks.length,
+    source: { width: LOW_RES_SIDE, height: LOW_RES_SIDE, planes: picks.length },
+  })
+  return picks.map(({ index, token }, k) => {
+    if (lowRes.length < (index + 1) * LOW_RES_PLANE || index >= iou.length) {
+      throw new SegmentationError('inference_failed', 'the decoder returned fewer low-res masks than scores')
+    }
+    const plane = lowRes.subarray(index * LOW_RES_PLANE, (index + 1) * LOW_RES_PLANE)
+    arena.sourcePlane(k).set(plane)
+    const result = arena.resampleThreshold(k, k, resample, offset)
+    return {
+      token,
+      width: frame.width,
+      height: frame.height,
+      firstRow: result.firstRow,
+      lastRow: result.lastRow,
+      stabilityCounts: { above: result.above, aboveLow: result.aboveLow },
+      rowTransitions: result.rowTransitions,
+      lowResLogits: plane,
       predictedIou: iou[index] as number,
     }
   })

@@ -14,12 +14,23 @@ import { SAM_EMBEDDING_SHAPE } from '../sam-official/decoder-feeds'
 import { samResizedSize } from '../sam-official/preprocess'
 import { SegmentationError } from '../errors'
 import { assertCompatibleFrame, promptRows, rowArrays, validatePrompt } from './prompt-rows'
-import { assertEmbeddingVariant, candidatesFromLowRes, embeddingFromOutputs, embeddingTensor, f32, outputOf, scoreCount } from './common'
+import type { MaskKernelArena } from '../../masks/kernels/mask-kernels'
+import {
+  assertEmbeddingVariant,
+  binarisedFromLowRes,
+  candidatesFromLowRes,
+  embeddingFromOutputs,
+  embeddingTensor,
+  f32,
+  outputOf,
+  scoreCount,
+} from './common'
 import { samNchwInput } from './encoder-inputs'
 import { UpscalePlanCache } from './logit-upscaler'
 import { samResizedFrameMapper } from './sam-official'
 import type { DetectedModel } from './detect'
 import type {
+  BinarisedCandidate,
   DecodeRequest,
   Embedding,
   ImageSize,
@@ -63,13 +74,24 @@ export class EdgeSamAdapter implements VariantAdapter {
   }
 
   decodeOutputs(outputs: TensorMap, request: DecodeRequest): SegmentationCandidate[] {
+    const { scores, masks, picks } = this.read(outputs, request)
+    // Crop to the frame's resized size, exactly where the graph's coordinates put the content.
+    const plan = this.plans.get({ out: request.frame, crop: samResizedSize(request.frame) })
+    return candidatesFromLowRes({ lowRes: masks.data, iou: scores.data, plan, picks })
+  }
+
+  decodeBinarised(outputs: TensorMap, request: DecodeRequest, arena: MaskKernelArena): BinarisedCandidate[] {
+    const { scores, masks, picks } = this.read(outputs, request)
+    const { frame, stabilityOffset } = request
+    return binarisedFromLowRes({ lowRes: masks.data, iou: scores.data, frame, crop: samResizedSize(frame), picks, arena, stabilityOffset })
+  }
+
+  private read(outputs: TensorMap, request: DecodeRequest) {
     const scores = outputOf(outputs, 'scores')
     const masks = outputOf(outputs, 'masks')
     const count = scoreCount(scores)
     if (count !== 4) throw new SegmentationError('inference_failed', `EdgeSAM returns 4 masks, got ${count}`)
-    // Crop to the frame's resized size, exactly where the graph's coordinates put the content.
-    const plan = this.plans.get({ out: request.frame, crop: samResizedSize(request.frame) })
     const picks = request.multimask ? [1, 2, 3].map((t) => ({ index: t, token: t })) : [{ index: 0, token: 0 }]
-    return candidatesFromLowRes({ lowRes: masks.data, iou: scores.data, plan, picks })
+    return { scores, masks, picks }
   }
 }

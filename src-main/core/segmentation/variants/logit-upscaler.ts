@@ -13,7 +13,8 @@
  * The composed vertical taps use doubles, so values can differ from PyTorch's two float32 passes by ~1e-6.
  */
 import type { ImageSize } from './types'
-import { linearTaps } from '../sam-official/postprocess'
+import type { Resample2d } from '../../masks/kernels/mask-kernels'
+import { COMPOSED_TAP_COUNT, composedUpscaleTaps, linearTaps } from '../sam-official/postprocess'
 
 export const LOW_RES_SIZE = 256
 const MID_SIZE = 1024
@@ -41,39 +42,20 @@ function runTaps(inSize: number, outSize: number): RunTaps {
 /** Up to 4 consecutive low-res rows and weights per output row (the composition of the vertical steps). */
 interface RowTaps {
   readonly start: Int32Array
+  /** Taps actually used per row (trailing zero weights dropped). */
   readonly count: Int32Array
   readonly weights: Float64Array
 }
 
-const MAX_ROW_TAPS = 4
+const MAX_ROW_TAPS = COMPOSED_TAP_COUNT
 
 function composedRowTaps(outSize: number, crop: number | null): RowTaps {
-  const start = new Int32Array(outSize)
+  const { start, weights } = composedUpscaleTaps(crop, outSize)
   const count = new Int32Array(outSize)
-  const weights = new Float64Array(outSize * MAX_ROW_TAPS)
-  const toOut = linearTaps(crop ?? LOW_RES_SIZE, outSize)
-  const toMid = crop === null ? null : linearTaps(LOW_RES_SIZE, MID_SIZE)
   for (let o = 0; o < outSize; o++) {
-    const acc = new Map<number, number>()
-    const add = (i: number, w: number): void => void acc.set(i, (acc.get(i) ?? 0) + w)
-    const pairs: [number, number][] = [
-      [toOut.i0[o] as number, 1 - (toOut.w1[o] as number)],
-      [toOut.i1[o] as number, toOut.w1[o] as number],
-    ]
-    for (const [m, w] of pairs) {
-      if (!toMid) add(m, w)
-      else {
-        add(toMid.i0[m] as number, w * (1 - (toMid.w1[m] as number)))
-        add(toMid.i1[m] as number, w * (toMid.w1[m] as number))
-      }
-    }
-    const keys = [...acc.keys()].sort((a, b) => a - b)
-    const s = keys[0] as number
-    const n = (keys[keys.length - 1] as number) - s + 1
-    if (n > MAX_ROW_TAPS) throw new Error('composed bilinear taps out of range')
-    start[o] = s
+    let n = MAX_ROW_TAPS
+    while (n > 1 && weights[o * MAX_ROW_TAPS + n - 1] === 0) n--
     count[o] = n
-    for (const [i, w] of acc) weights[o * MAX_ROW_TAPS + (i - s)] = w
   }
   return { start, count, weights }
 }
@@ -242,24 +224,46 @@ export function thresholdAndCountInto(
   return { above, aboveLow }
 }
 
-/** A small most-recently-used cache of plans per output size (a session works on a few image sizes at a time). */
-export class UpscalePlanCache {
-  private readonly plans = new Map<string, UpscalePlan>()
-  constructor(private readonly capacity = 4) {}
+/** Key of one upscale: output size and crop (or one step). */
+const upscaleKey = (options: UpscalePlanOptions): string =>
+  `${options.out.width}x${options.out.height}/${options.crop ? `${options.crop.width}x${options.crop.height}` : '-'}`
 
-  get(options: UpscalePlanOptions): UpscalePlan {
-    const key = `${options.out.width}x${options.out.height}/${options.crop ? `${options.crop.width}x${options.crop.height}` : '-'}`
-    let plan = this.plans.get(key)
-    if (plan) {
-      this.plans.delete(key)
+/** A small most-recently-used cache of values per upscale (a session works on a few image sizes at a time). */
+export class UpscaleCache<T> {
+  private readonly entries = new Map<string, T>()
+  constructor(
+    private readonly make: (options: UpscalePlanOptions) => T,
+    private readonly capacity = 4,
+  ) {}
+
+  get(options: UpscalePlanOptions): T {
+    const key = upscaleKey(options)
+    let value = this.entries.get(key)
+    if (value !== undefined) {
+      this.entries.delete(key)
     } else {
-      plan = createUpscalePlan(options)
-      if (this.plans.size >= this.capacity) {
-        const oldest = this.plans.keys().next().value
-        if (oldest !== undefined) this.plans.delete(oldest)
+      value = this.make(options)
+      if (this.entries.size >= this.capacity) {
+        const oldest = this.entries.keys().next().value
+        if (oldest !== undefined) this.entries.delete(oldest)
       }
     }
-    this.plans.set(key, plan)
-    return plan
+    this.entries.set(key, value)
+    return value
+  }
+}
+
+/** Upscale plans (scalar, writes the logits) per output size. */
+export class UpscalePlanCache extends UpscaleCache<UpscalePlan> {
+  constructor(capacity = 4) {
+    super(createUpscalePlan, capacity)
+  }
+}
+
+/** The upscale as separable taps for the SIMD kernel (`MaskKernelArena.resampleThreshold`). */
+export function upscaleResample({ out, crop }: UpscalePlanOptions): Resample2d {
+  return {
+    horizontal: composedUpscaleTaps(crop ? crop.width : null, out.width),
+    vertical: composedUpscaleTaps(crop ? crop.height : null, out.height),
   }
 }

@@ -13,9 +13,11 @@
 import { SegmentationError } from '../errors'
 import { assertCompatibleFrame, validatePrompt } from './prompt-rows'
 import { assertEmbeddingVariant, embeddingFromOutputs, embeddingTensor, f32 } from './common'
-import { samDecoderInputs, samEncoderFeeds, samOfficialCandidates } from './sam-official'
+import { SAM_BINARISED_FETCHES, samDecoderInputs, samEncoderFeeds, samOfficialBinarised, samOfficialCandidates } from './sam-official'
+import type { MaskKernelArena } from '../../masks/kernels/mask-kernels'
 import type { DetectedModel } from './detect'
 import type {
+  BinarisedCandidate,
   DecodeRequest,
   Embedding,
   EmbeddingTensor,
@@ -84,5 +86,11 @@ export class SamHqAdapter implements VariantAdapter {
 
   decodeOutputs(outputs: TensorMap, request: DecodeRequest): SegmentationCandidate[] {
     return samOfficialCandidates(outputs, request)
+  }
+
+  readonly binarisedFetches = SAM_BINARISED_FETCHES
+
+  decodeBinarised(outputs: TensorMap, request: DecodeRequest, arena: MaskKernelArena): BinarisedCandidate[] {
+    return samOfficialBinarised(outputs, request, arena)
   }
 }

@@ -15,17 +15,28 @@ import { samResizedSize } from '../sam-official/preprocess'
 import { SegmentationError } from '../errors'
 import { assertCompatibleFrame, promptRows, rowArrays, validatePrompt, ZERO_MASK_INPUT } from './prompt-rows'
 import type { PaddingRule } from './prompt-rows'
-import { assertEmbeddingVariant, candidatesFromFullRes, embeddingFromOutputs, embeddingTensor, f32, outputOf, scoreCount } from './common'
+import {
+  assertEmbeddingVariant,
+  binarisedFromLowRes,
+  candidatesFromFullRes,
+  embeddingFromOutputs,
+  embeddingTensor,
+  f32,
+  outputOf,
+  scoreCount,
+} from './common'
+import type { MaskKernelArena } from '../../masks/kernels/mask-kernels'
 import { samHwcResizedInput, samNchwInput } from './encoder-inputs'
 import type { DetectedModel } from './detect'
 import type {
+  BinarisedCandidate,
   DecodeRequest,
-  PreallocatableOutput,
   Embedding,
   ImageSize,
   RgbImage,
   SegmentationCandidate,
   SegmentationPrompt,
+  TensorData,
   TensorMap,
   VariantAdapter,
   VariantCapabilities,
@@ -60,30 +71,51 @@ export function samDecoderInputs(
   }
 }
 
+/** Tokens to return from C = 4 (multimask 1–3, single 0) or C = 1 outputs (the export already chose). */
+function samOfficialPicks(iou: TensorData, multimask: boolean): { index: number; token: number }[] {
+  const count = scoreCount(iou)
+  if (count !== 4 && count !== 1) throw new SegmentationError('inference_failed', `official SAM decoders return 4 or 1 masks, got ${count}`)
+  return count === 1 ? [{ index: 0, token: 0 }] : multimask ? [1, 2, 3].map((t) => ({ index: t, token: t })) : [{ index: 0, token: 0 }]
+}
+
 /** Candidates from the official outputs masks [1,C,H,W], iou_predictions [1,C], low_res_masks [1,C,256,256]. */
 export function samOfficialCandidates(outputs: TensorMap, request: DecodeRequest): SegmentationCandidate[] {
   const masks = outputOf(outputs, 'masks')
   const iou = outputOf(outputs, 'iou_predictions')
   const lowRes = outputOf(outputs, 'low_res_masks')
-  const count = scoreCount(iou)
-  if (count !== 4 && count !== 1) throw new SegmentationError('inference_failed', `official SAM decoders return 4 or 1 masks, got ${count}`)
-  const picks =
-    count === 1 ? [{ index: 0, token: 0 }] : request.multimask ? [1, 2, 3].map((t) => ({ index: t, token: t })) : [{ index: 0, token: 0 }]
   return candidatesFromFullRes({
     planes: masks.data,
-    count,
+    count: scoreCount(iou),
     frame: request.frame,
     iou: iou.data,
     lowRes: lowRes.data,
-    picks,
+    picks: samOfficialPicks(iou, request.multimask),
     arena: request.arena,
     stabilityOffset: request.stabilityOffset,
   })
 }
 
-/** `masks` is [1, C, H, W] at `orig_im_size` = the request's frame, C the export's token count (4 or 1). */
-export function samMasksOutput(tokens: number, request: DecodeRequest): PreallocatableOutput {
-  return { name: 'masks', dims: [1, tokens, request.frame.height, request.frame.width] }
+/**
+ * The outputs {@link samOfficialBinarised} reads: the graph's own full-resolution `masks` are left in
+ * onnxruntime (it computes them anyway; fetching them would copy 4 planes of the frame out per run).
+ */
+export const SAM_BINARISED_FETCHES = ['iou_predictions', 'low_res_masks'] as const
+
+/**
+ * Candidates binarised in the arena from low_res_masks, upscaled as the graph's own `mask_postprocessing`
+ * does (256 → 1024, crop to the frame's resized size, → frame; bilinear, half-pixel).
+ */
+export function samOfficialBinarised(outputs: TensorMap, request: DecodeRequest, arena: MaskKernelArena): BinarisedCandidate[] {
+  const iou = outputOf(outputs, 'iou_predictions')
+  return binarisedFromLowRes({
+    lowRes: outputOf(outputs, 'low_res_masks').data,
+    iou: iou.data,
+    frame: request.frame,
+    crop: samResizedSize(request.frame),
+    picks: samOfficialPicks(iou, request.multimask),
+    arena,
+    stabilityOffset: request.stabilityOffset,
+  })
 }
 
 export function samEncoderFeeds(inputName: string, form: DetectedModel['encoder']['inputForm'], image: RgbImage): TensorMap {
@@ -119,8 +151,9 @@ export class SamOfficialAdapter implements VariantAdapter {
     return samOfficialCandidates(outputs, request)
   }
 
-  fullResolutionOutput(request: DecodeRequest): PreallocatableOutput | null {
-    const tokens = this.model.decoder.variant === 'sam-official' ? this.model.decoder.tokens : null
-    return tokens === null ? null : samMasksOutput(tokens, request)
+  readonly binarisedFetches = SAM_BINARISED_FETCHES
+
+  decodeBinarised(outputs: TensorMap, request: DecodeRequest, arena: MaskKernelArena): BinarisedCandidate[] {
+    return samOfficialBinarised(outputs, request, arena)
   }
 }

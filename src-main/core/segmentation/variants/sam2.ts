@@ -18,6 +18,7 @@ import { assertCompatibleFrame, promptRows, rowArrays, validatePrompt, ZERO_MASK
 import {
   argmax,
   assertEmbeddingVariant,
+  binarisedFromLowRes,
   candidatesFromLowRes,
   embeddingFromOutputs,
   embeddingTensor,
@@ -27,8 +28,10 @@ import {
 } from './common'
 import { sam2Input } from './encoder-inputs'
 import { UpscalePlanCache } from './logit-upscaler'
+import type { MaskKernelArena } from '../../masks/kernels/mask-kernels'
 import type { DetectedModel } from './detect'
 import type {
+  BinarisedCandidate,
   DecodeRequest,
   Embedding,
   ImageSize,
@@ -88,17 +91,28 @@ export class Sam2Adapter implements VariantAdapter {
   }
 
   decodeOutputs(outputs: TensorMap, request: DecodeRequest): SegmentationCandidate[] {
+    const { masks, iou, picks } = this.read(outputs, request)
+    const plan = this.plans.get({ out: request.frame, crop: null })
+    return candidatesFromLowRes({ lowRes: masks.data, iou: iou.data, plan, picks })
+  }
+
+  decodeBinarised(outputs: TensorMap, request: DecodeRequest, arena: MaskKernelArena): BinarisedCandidate[] {
+    const { masks, iou, picks } = this.read(outputs, request)
+    const { frame, stabilityOffset } = request
+    return binarisedFromLowRes({ lowRes: masks.data, iou: iou.data, frame, crop: null, picks, arena, stabilityOffset })
+  }
+
+  private read(outputs: TensorMap, request: DecodeRequest) {
     const masks = outputOf(outputs, 'masks')
     const iou = outputOf(outputs, 'iou_predictions')
     const count = scoreCount(iou)
     if (count !== 3 && count !== 1) throw new SegmentationError('inference_failed', `SAM 2 decoders return 3 or 1 masks, got ${count}`)
     if (masks.data.length !== count * 256 * 256)
       throw new SegmentationError('inference_failed', `SAM 2 masks are [${masks.dims.join(',')}], expected [1,${count},256,256]`)
-    const plan = this.plans.get({ out: request.frame, crop: null })
     const token = (i: number): number => (count === 3 ? i + 1 : 0)
     const picks = request.multimask
       ? Array.from({ length: count }, (_, i) => ({ index: i, token: token(i) }))
       : [{ index: argmax(iou.data, count), token: token(argmax(iou.data, count)) }]
-    return candidatesFromLowRes({ lowRes: masks.data, iou: iou.data, plan, picks })
+    return { masks, iou, picks }
   }
 }

@@ -61,32 +61,51 @@ export interface Embedding {
 /** A prompt in output-frame pixels: clicks, at most one box, and optionally previous low-res logits. */
 export type SegmentationPrompt = SamPrompt
 
-/** One mask proposal. */
-export interface SegmentationCandidate {
+/** What every mask proposal carries besides its pixels. */
+interface CandidateBase {
   /** Decoder mask token: 0 = single-mask output, 1–3 = multimask outputs (SAM-HQ's one mask is 0). */
   readonly token: number
   readonly width: number
   readonly height: number
-  /** width×height logits in the output frame, row-major. */
-  readonly logits: Float32Array
-  /** width×height, 1 where logit > 0. */
-  readonly mask: Uint8Array
   /**
    * 256×256 raw logits to feed back as `mask_input` when refining (SAM, SAM-HQ, SAM 2). EfficientSAM
    * exports carry them only as an unnamed third output and take no mask input; null when absent.
    */
   readonly lowResLogits: Float32Array | null
   readonly predictedIou: number
+}
+
+/**
+ * One mask proposal binarised in the kernel arena, for encoding in the thread that made it: what its
+ * COCO RLE and stability score need (mask rows 0 and height−1, the row transitions, SAM's stability
+ * counts), without the full-resolution logits or byte mask.
+ */
+export interface BinarisedCandidate extends CandidateBase {
+  /** Mask rows 0 and height−1 (1 where logit > 0), views into the arena. */
+  readonly firstRow: Uint8Array
+  readonly lastRow: Uint8Array
+  /** #(logit > offset) and #(logit > −offset) at the request's stability offset. */
+  readonly stabilityCounts: { readonly above: number; readonly aboveLow: number }
+  /** Row-major indices (y ≥ 1) where the mask differs from the pixel above, increasing. */
+  readonly rowTransitions: Uint32Array
+}
+
+/** One mask proposal with its full-resolution logits and byte mask. */
+export interface SegmentationCandidate extends CandidateBase {
+  /** width×height logits in the output frame, row-major. */
+  readonly logits: Float32Array
+  /** width×height, 1 where logit > 0. */
+  readonly mask: Uint8Array
   /**
    * SAM's stability score (offset 1, threshold 0) of `logits`, when the adapter computed it in its
    * threshold pass; otherwise computed from `logits` on demand.
    */
   readonly stabilityScore?: number
   /** #(logit > offset) and #(logit > −offset) at the request's stability offset, when the threshold pass counted them. */
-  readonly stabilityCounts?: { readonly above: number; readonly aboveLow: number }
+  readonly stabilityCounts?: BinarisedCandidate['stabilityCounts']
   /**
-   * Row-major indices (y ≥ 1) where `mask` differs from the pixel above, increasing, when the SIMD kernel
-   * found them (then the RLE costs work proportional to the boundary only).
+   * Row-major indices (y ≥ 1) where `mask` differs from the pixel above, when the SIMD kernel found them
+   * (then the RLE costs work proportional to the boundary only).
    */
   readonly rowTransitions?: Uint32Array
 }
@@ -116,13 +135,6 @@ export interface DecodeRequest {
   readonly stabilityOffset?: number
 }
 
-/** A decoder output the engine can preallocate (in the kernel arena), so onnxruntime writes it in place. */
-export interface PreallocatableOutput {
-  readonly name: string
-  /** [1, planes, height, width]. */
-  readonly dims: readonly [1, number, number, number]
-}
-
 /** One implementation per variant; see variants/<variant>.ts. */
 export interface VariantAdapter {
   readonly variant: VariantId
@@ -135,6 +147,15 @@ export interface VariantAdapter {
   decoderFeeds(prompt: SegmentationPrompt, request: DecodeRequest): TensorMap
   /** Decoder outputs → candidates at the requested frame. */
   decodeOutputs(outputs: TensorMap, request: DecodeRequest): SegmentationCandidate[]
-  /** The full-resolution logits output and its exact shape for this request, when the graph's is known. */
-  fullResolutionOutput?(request: DecodeRequest): PreallocatableOutput | null
+  /**
+   * The outputs to fetch for {@link decodeBinarised}: adapters that upscale the 256×256 logits themselves
+   * leave out the graph's full-resolution masks, so onnxruntime does not copy them out (24 MB per run at
+   * 1500×1000 with 4 tokens).
+   */
+  readonly binarisedFetches?: readonly string[]
+  /**
+   * Decoder outputs → candidates binarised in `arena` (views valid until its next use), for answers
+   * encoded in the worker. Adapters without it are binarised from their full candidates.
+   */
+  decodeBinarised?(outputs: TensorMap, request: DecodeRequest, arena: MaskKernelArena): BinarisedCandidate[]
 }

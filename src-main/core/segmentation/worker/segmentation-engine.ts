@@ -20,12 +20,11 @@ import { createVariantAdapter, detectVariant } from '../variants'
 import type {
   DecodeRequest,
   DetectedModel,
+  BinarisedCandidate,
   Embedding,
-  PreallocatableOutput,
   RgbImage,
   SegmentationCandidate,
   SegmentationPrompt,
-  TensorMap,
   VariantAdapter,
 } from '../variants'
 import { fromOrtOutputs, sessionSignature, toOrtFeeds } from './ort-tensors'
@@ -33,7 +32,8 @@ import { planProviders, withProviderFallback } from './providers'
 import type { ExecutionProvider, ProviderAttempt } from './providers'
 import { RETAINED_LOW_RES } from './protocol'
 import type { EmbeddingHandle, EncodedCandidate, EncodeResult, LoadModelResult, PredictResult, WorkerCalls } from './protocol'
-import { compressRle, encodeMask, encodeMaskWithRowTransitions, rleArea, rleToSa1bBbox } from '../../masks'
+import { compressRle, encodeMask, encodeMaskWithRowTransitions, encodeRowTransitions, rleArea, rleToSa1bBbox } from '../../masks'
+import type { Rle } from '../../masks'
 import { MaskKernelArena } from '../../masks/kernels/mask-kernels'
 import { SAM_STABILITY_OFFSET, stabilityCounts } from '../sam-official/postprocess'
 
@@ -56,8 +56,6 @@ interface LoadedModel {
   readonly cacheModelKey: string
   readonly cache: EmbeddingCache
   readonly result: LoadModelResult
-  /** Set when a run with a preallocated output failed (a graph whose output shape is not the official one). */
-  preallocationRefused?: boolean
 }
 
 /**
@@ -86,6 +84,12 @@ export class SegmentationEngine {
   private readonly arena = new MaskKernelArena()
   /** Low-res logits kept by name for refinement (`keepLowResAs` / `refineFrom`), oldest first. */
   private readonly keptLowRes = new Map<string, Float32Array>()
+  /**
+   * Buffers of evicted refinement logits, reused for the next ones: keeping three candidates' logits per
+   * click would otherwise allocate 768 KB of external memory per predict, which V8 pays back with a
+   * mark-compact every dozen clicks.
+   */
+  private readonly spareLowRes: Float32Array[] = []
 
   async load(params: WorkerCalls['load']['params']): Promise<LoadModelResult> {
     const encoderPath = resolve(params.encoderPath)
@@ -106,6 +110,9 @@ export class SegmentationEngine {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      // onnxruntime's pool threads otherwise spin for a while after each run, taking the cores our own
+      // post-processing (upscale, threshold, RLE) needs right then: on 2 cores that doubled our p95.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
       // DirectML supports neither memory patterns nor parallel execution (onnxruntime's DirectML EP docs).
       ...(provider === 'dml' ? { enableMemPattern: false, executionMode: 'sequential' as const } : {}),
     })
@@ -170,6 +177,7 @@ export class SegmentationEngine {
     this.model = null
     // Logits of another model's answers mean nothing to the next one.
     this.keptLowRes.clear()
+    this.spareLowRes.length = 0
     if (!model) return
     model.cache.forgetMemory()
     await model.encoder.release()
@@ -237,25 +245,29 @@ export class SegmentationEngine {
     }
     const t0 = performance.now()
     const feeds = model.adapter.decoderFeeds(prompt, request)
-    // onnxruntime writes the full-resolution logits straight into the arena when their shape is known.
-    const preallocated = encodeHere && !model.preallocationRefused ? model.adapter.fullResolutionOutput?.(request) : null
+    // Answers encoded here are upscaled and binarised by the SIMD kernel from the low-res logits, so the
+    // graph's full-resolution masks need not leave onnxruntime.
+    const binarise = encodeHere ? model.adapter.decodeBinarised?.bind(model.adapter) : undefined
+    const fetches = binarise ? model.adapter.binarisedFetches : undefined
     const t1 = performance.now()
     let outputs
     try {
-      outputs = preallocated ? await this.runIntoArena(model, feeds, preallocated) : null
-      outputs ??= fromOrtOutputs(await model.decoder.run(toOrtFeeds(feeds)))
+      outputs = fromOrtOutputs(await (fetches ? model.decoder.run(toOrtFeeds(feeds), [...fetches]) : model.decoder.run(toOrtFeeds(feeds))))
     } catch (error) {
       throw inferenceError(error, 'decoder')
     }
     const t2 = performance.now()
-    const candidates = model.adapter.decodeOutputs(outputs, request)
     if (encodeHere) {
+      const candidates: readonly (BinarisedCandidate | SegmentationCandidate)[] = binarise
+        ? binarise(outputs, request, this.arena)
+        : model.adapter.decodeOutputs(outputs, request)
       const names = params.options.keepLowResAs
       if (names) candidates.forEach((candidate, k) => this.keepLowRes(names[k], candidate.lowResLogits))
       const keepLowRes = !names && (params.options.lowResLogits ?? true)
       const encoded = candidates.map((candidate) => encodeCandidate(candidate, request.stabilityOffset ?? SAM_STABILITY_OFFSET, keepLowRes))
       return { candidates: [], encoded, timings: { feedsMs: t1 - t0, decoderMs: t2 - t1, postprocessMs: performance.now() - t2 } }
     }
+    const candidates = model.adapter.decodeOutputs(outputs, request)
     const t3 = performance.now()
     return { candidates, timings: { feedsMs: t1 - t0, decoderMs: t2 - t1, postprocessMs: t3 - t2 } }
   }
@@ -273,35 +285,17 @@ export class SegmentationEngine {
   /** Keeps a copy of one candidate's low-res logits under `name` (a copy: onnxruntime's buffer holds all tokens). */
   private keepLowRes(name: string | undefined, logits: Float32Array | null): void {
     if (name === undefined || !logits) return
+    const previous = this.keptLowRes.get(name)
     this.keptLowRes.delete(name)
-    this.keptLowRes.set(name, logits.slice())
-    while (this.keptLowRes.size > RETAINED_LOW_RES) this.keptLowRes.delete(this.keptLowRes.keys().next().value as string)
-  }
-
-  /**
-   * Runs the decoder with `output` preallocated in the arena and returns the outputs with that one as the
-   * arena's view. If the graph refuses the shape (an export whose mask size is not `orig_im_size`), returns
-   * null and stops trying for this model; the plain run then reports what the graph did return.
-   */
-  private async runIntoArena(model: LoadedModel, feeds: TensorMap, output: PreallocatableOutput): Promise<TensorMap | null> {
-    const [, planes, height, width] = output.dims
-    this.arena.layout({ width, height, logitPlanes: planes, maskPlanes: planes })
-    const fetches = Object.fromEntries(
-      model.decoder.outputNames.map((name) => [
-        name,
-        name === output.name ? new ort.Tensor('float32', this.arena.logits(), output.dims) : null,
-      ]),
-    )
-    let outputs: TensorMap
-    try {
-      outputs = fromOrtOutputs(await model.decoder.run(toOrtFeeds(feeds), fetches))
-    } catch {
-      model.preallocationRefused = true
-      return null
+    const spare = previous ?? this.spareLowRes.pop()
+    const copy = spare?.length === logits.length ? spare : new Float32Array(logits.length)
+    copy.set(logits)
+    this.keptLowRes.set(name, copy)
+    while (this.keptLowRes.size > RETAINED_LOW_RES) {
+      const oldest = this.keptLowRes.keys().next().value as string
+      this.spareLowRes.push(this.keptLowRes.get(oldest) as Float32Array)
+      this.keptLowRes.delete(oldest)
     }
-    // onnxruntime-node returns a copy of a preallocated output; the arena holds the same values.
-    const returned = outputs[output.name]
-    return returned?.type === 'float32' ? { ...outputs, [output.name]: { ...returned, data: this.arena.logits() } } : outputs
   }
 
   private requireModel(): LoadedModel {
@@ -345,17 +339,25 @@ export function transferablesOf(result: PredictResult): ArrayBuffer[] {
  * Mask → COCO RLE, area, SA-1B box; stability on the full-resolution logits. Candidates from the arena
  * bring their row transitions, so the RLE costs only their boundary; their views are not kept.
  */
-function encodeCandidate(candidate: SegmentationCandidate, stabilityOffset: number, keepLowRes: boolean): EncodedCandidate {
-  const rle = candidate.rowTransitions
-    ? encodeMaskWithRowTransitions(
-        candidate.mask,
-        candidate.height,
-        candidate.width,
-        candidate.rowTransitions,
-        candidate.rowTransitions.length,
-      )
-    : encodeMask(candidate.mask, candidate.height, candidate.width)
-  const counts = candidate.stabilityCounts ?? stabilityCounts(candidate.logits, Math.fround(stabilityOffset))
+function encodeCandidate(
+  candidate: BinarisedCandidate | SegmentationCandidate,
+  stabilityOffset: number,
+  keepLowRes: boolean,
+): EncodedCandidate {
+  const { height, width } = candidate
+  let rle: Rle
+  let counts: { above: number; aboveLow: number }
+  if ('firstRow' in candidate) {
+    const { firstRow, lastRow, rowTransitions } = candidate
+    rle = encodeRowTransitions(firstRow, lastRow, height, width, rowTransitions, rowTransitions.length)
+    counts = candidate.stabilityCounts
+  } else {
+    const { mask, rowTransitions } = candidate
+    rle = rowTransitions
+      ? encodeMaskWithRowTransitions(mask, height, width, rowTransitions, rowTransitions.length)
+      : encodeMask(mask, height, width)
+    counts = candidate.stabilityCounts ?? stabilityCounts(candidate.logits, Math.fround(stabilityOffset))
+  }
   const stability = counts.above / counts.aboveLow
   return {
     token: candidate.token,
@@ -365,7 +367,7 @@ function encodeCandidate(candidate: SegmentationCandidate, stabilityOffset: numb
     rle: compressRle(rle),
     area: rleArea(rle),
     bbox: rleToSa1bBbox(rle),
-    // onnxruntime's own buffer (the arena only ever holds full-resolution planes), so it can be transferred.
+    // onnxruntime's own buffer (the arena holds only copies), so it can be transferred.
     lowResLogits: keepLowRes ? candidate.lowResLogits : null,
   }
 }
