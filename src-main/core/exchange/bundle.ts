@@ -186,7 +186,7 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
     // 2. The event-log slice: each image's events and those of its exported masks, in log order.
     await eventsFile.finish()
     check()
-    await writer.addStream(EVENTS_ENTRY, eventsFile.read(), { mtime: now })
+    await writer.addStream(EVENTS_ENTRY, eventsFile.read(), { mtime: now, signal: options.signal })
     entries.push({ name: EVENTS_ENTRY, sha256: eventsFile.sha256, bytes: eventsFile.bytes })
 
     // 3. COCO instances JSON of the same selection (its images, then the annotations of pass 1).
@@ -194,7 +194,7 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
     check()
     const coco = new PassThrough()
     const [, cocoResult] = await Promise.all([
-      writer.addStream(COCO_ENTRY, coco, { mtime: now }).catch((error: unknown) => {
+      writer.addStream(COCO_ENTRY, coco, { mtime: now, signal: options.signal }).catch((error: unknown) => {
         coco.destroy()
         throw error
       }),
@@ -204,7 +204,7 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
         now,
         info: { description: project.name, version: options.exporter.version, contributor: options.actor },
         annotations: async (sink) => {
-          await cocoFile.copyTo(sink)
+          await cocoFile.copyTo(sink, options.signal)
           return cocoAnnotations.count
         },
       }).catch((error: unknown) => {
@@ -233,7 +233,7 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
           added.add(name)
           const { size } = await stat(path)
           // Stored, not deflated: image files are compressed already. One file is open at a time.
-          await writer.addStream(name, createReadStream(path), { mtime: now, compress: false })
+          await writer.addStream(name, createReadStream(path), { mtime: now, compress: false, signal: options.signal })
           entries.push({ name, sha256: image.content_hash, bytes: size })
           imageFiles++
         }

@@ -6,6 +6,7 @@
 import { createWriteStream } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { basename, join, relative, isAbsolute } from 'node:path'
+import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { DEFAULT_BUNDLE_LIMITS, type BundleManifest } from './bundle-format'
 import { ExchangeError, throwIfAborted } from './exchange-error'
@@ -60,7 +61,19 @@ export async function extractBundleImages(bundlePath: string, folder: string, op
       const rel = relative(partial, target)
       if (!name || rel.startsWith('..') || isAbsolute(rel))
         throw new ExchangeError('unsafe_path', `${entry.name} would be written outside the image folder.`)
-      await pipeline(await reader.openStream(entry.name), createWriteStream(target))
+      // Checked between chunks too: one image file can be large.
+      const source = await reader.openStream(entry.name)
+      await pipeline(
+        source,
+        new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            if (options.signal?.aborted)
+              callback(new ExchangeError('cancelled', 'Opening the work package was cancelled; nothing was kept.'))
+            else callback(null, chunk)
+          },
+        }),
+        createWriteStream(target),
+      )
       options.onProgress?.(++done, total)
     }
   } catch (error) {

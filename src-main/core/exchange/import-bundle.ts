@@ -150,11 +150,17 @@ function checkDigest(name: string, actual: string, expected: string): void {
     throw new ExchangeError('checksum_mismatch', `${name} does not match the manifest's SHA-256 (it was changed or damaged).`)
 }
 
-async function hashStream(stream: Readable, onChunk?: (chunk: Buffer) => void): Promise<string> {
+/** SHA-256 of a stream; `signal` is checked before every chunk (coco.json and events.jsonl are the largest entries). */
+async function hashStream(stream: Readable, signal: AbortSignal | undefined, onChunk?: (chunk: Buffer) => void): Promise<string> {
   const hash = createHash('sha256')
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer)
-    onChunk?.(chunk as Buffer)
+  try {
+    for await (const chunk of stream) {
+      throwIfAborted(signal, 'The bundle import')
+      hash.update(chunk as Buffer)
+      onChunk?.(chunk as Buffer)
+    }
+  } finally {
+    stream.destroy()
   }
   return hash.digest('hex')
 }
@@ -332,14 +338,14 @@ async function stageBundle(
             batch = []
           }
         })
-        const digest = await hashStream(await reader.openStream(entry.name), (chunk) => splitter.push(chunk))
+        const digest = await hashStream(await reader.openStream(entry.name), options.signal, (chunk) => splitter.push(chunk))
         checkDigest(entry.name, digest, entry.sha256)
         splitter.end()
         if (lineError) throw lineError as ExchangeError
         stage.addEvents(batch)
       } else {
         // coco.json (the same masks as sa1b/) and image files: checksums only.
-        checkDigest(entry.name, await hashStream(await reader.openStream(entry.name)), entry.sha256)
+        checkDigest(entry.name, await hashStream(await reader.openStream(entry.name), options.signal), entry.sha256)
       }
       options.onProgress?.(++done, total)
     }

@@ -161,9 +161,20 @@ export class ScratchText {
     return createReadStream(this.path)
   }
 
-  /** Streams the finished file's bytes into `sink` (which hashes them too, and is left open). */
-  async copyTo(sink: TextSink): Promise<void> {
-    for await (const chunk of this.read()) await sink.writeBuffer(chunk as Buffer)
+  /**
+   * Streams the finished file's bytes into `sink` (which hashes them too, and is left open).
+   * `signal` is checked before every chunk: an aborted copy stops and rejects with `cancelled`.
+   */
+  async copyTo(sink: TextSink, signal?: AbortSignal): Promise<void> {
+    const source = this.read()
+    try {
+      for await (const chunk of source) {
+        if (signal?.aborted) throw new ExchangeError('cancelled', `Copying ${this.path} was cancelled; nothing was kept.`)
+        await sink.writeBuffer(chunk as Buffer)
+      }
+    } finally {
+      source.destroy()
+    }
   }
 
   async remove(): Promise<void> {

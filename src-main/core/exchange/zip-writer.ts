@@ -44,6 +44,19 @@ export interface ZipEntryOptions {
   mtime: Date
 }
 
+export interface ZipStreamOptions extends ZipEntryOptions {
+  /**
+   * Checked before every piece of a streamed entry (a scratch file or an image can take seconds):
+   * once aborted, the source is destroyed and `addStream` rejects with ZipCancelled.
+   */
+  signal?: AbortSignal
+}
+
+/** A streamed entry stopped by its signal; the zip is unusable afterwards (abort it). */
+export class ZipCancelled extends Error {
+  override readonly name = 'ZipCancelled'
+}
+
 interface WrittenEntry {
   name: Buffer
   crc: number
@@ -170,7 +183,14 @@ export class ZipWriter {
   }
 
   /** Writes a streamed entry (after every queued one); resolves when it is in the file. */
-  async addStream(name: string, source: Readable, options: ZipEntryOptions): Promise<void> {
+  async addStream(name: string, source: Readable, options: ZipStreamOptions): Promise<void> {
+    const stopIfAborted = () => {
+      if (!options.signal?.aborted) return
+      source.destroy()
+      this.failure ??= new ZipCancelled(`writing ${name} was cancelled`)
+      throw this.failure
+    }
+    stopIfAborted()
     await this.flush()
     const compress = options.compress ?? true
     const entry = this.entry(name, compress ? METHOD_DEFLATE : METHOD_STORE, FLAG_DATA_DESCRIPTOR, options.mtime)
@@ -190,11 +210,13 @@ export class ZipWriter {
       await this.write(body)
     }
     for await (const chunk of source) {
+      stopIfAborted()
       const buffer = chunk as Buffer
       pending.push(buffer)
       pendingBytes += buffer.length
       if (pendingBytes >= STREAM_PIECE_BYTES) await emit()
     }
+    stopIfAborted()
     const last = Buffer.concat(pending)
     crc = crc32(last, crc)
     entry.uncompressedSize += last.length
