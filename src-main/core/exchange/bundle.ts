@@ -26,9 +26,16 @@ import {
   type BundleModel,
 } from './bundle-format'
 import { ExchangeError } from './exchange-error'
-import { CocoAnnotationWriter, writeCoco } from './export-coco'
+import { COCO_CATEGORY, CocoAnnotationWriter, writeCoco } from './export-coco'
 import { ExportSelection, type ExportFilter } from './export-filter'
-import { ProvenanceLookup, sa1bDocument, type ExportProgress } from './export-sa1b'
+import {
+  ProvenanceLookup,
+  annotationTextParts,
+  cocoAnnotationTextOf,
+  sa1bDocument,
+  sa1bDocumentText,
+  type ExportProgress,
+} from './export-sa1b'
 import { ScratchText, partialPath } from './text-sink'
 import { ZipWriter } from './zip-writer'
 
@@ -161,7 +168,8 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
     // scratch files next to the partial zip, copied into their entries after the pass.
     const eventsFile = await ScratchText.open(`${partial}.events`)
     scratch.push(eventsFile)
-    const cocoFile = await ScratchText.open(`${partial}.coco`)
+    // Its text is hashed where it is copied to (the coco.json entry), not here.
+    const cocoFile = await ScratchText.open(`${partial}.coco`, { hash: false })
     scratch.push(cocoFile)
     const cocoAnnotations = new CocoAnnotationWriter(cocoFile.sink)
     const eventLines = new EventSlice(db)
@@ -171,14 +179,16 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
       check()
       const document = sa1bDocument(image, imageMasks, { frame: 'annotation', provenance: true, lookup })
       const name = sa1bEntryName(image.id)
-      const data = Buffer.from(JSON.stringify(document), 'utf8')
+      // Each annotation's segmentation and provenance are stringified once, for both documents.
+      const parts = document.annotations.map(annotationTextParts)
+      const data = Buffer.from(sa1bDocumentText(document, parts), 'utf8')
       entries.push({ name, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length })
       await writer.addBuffer(name, data, { mtime: now })
-      for (const annotation of document.annotations) await cocoAnnotations.write(annotation, image.id)
-      for (const line of eventLines.linesOf(image.id, imageMasks)) {
-        await eventsFile.sink.write(line)
-        events++
-      }
+      // One write per image for each scratch file (a promise per annotation costs more than its text).
+      await cocoAnnotations.writeTexts(parts.map((part) => cocoAnnotationTextOf(part, image.id, COCO_CATEGORY.id)))
+      const lines = eventLines.linesOf(image.id, imageMasks)
+      if (lines.length > 0) await eventsFile.sink.write(lines.join(''))
+      events += lines.length
       masks += imageMasks.length
       step()
     }

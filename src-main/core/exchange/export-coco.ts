@@ -57,7 +57,10 @@ function cocoImage(image: ImageRow, frame: ExportFrame): Record<string, unknown>
   }
 }
 
-/** One COCO annotation of an image, from the mask's SA-1B annotation (same frame, same pixels). */
+/**
+ * One COCO annotation of an image, from the mask's SA-1B annotation (same frame, same pixels).
+ * `cocoAnnotationTextOf` (export-sa1b.ts) writes the same text from shared parts.
+ */
 export function cocoAnnotationText(sa1b: Sa1bAnnotation, imageId: number): string {
   return JSON.stringify({
     id: sa1b.id,
@@ -82,8 +85,14 @@ export class CocoAnnotationWriter {
   constructor(private readonly sink: TextSink) {}
 
   async write(sa1b: Sa1bAnnotation, imageId: number): Promise<void> {
-    await this.sink.write(`${this.count === 0 ? '\n' : ',\n'}${cocoAnnotationText(sa1b, imageId)}`)
-    this.count++
+    await this.writeTexts([cocoAnnotationText(sa1b, imageId)])
+  }
+
+  /** Annotations whose texts are made already (cocoAnnotationTextOf), in one write. */
+  async writeTexts(texts: readonly string[]): Promise<void> {
+    if (texts.length === 0) return
+    await this.sink.write(`${this.count === 0 ? '\n' : ',\n'}${texts.join(',\n')}`)
+    this.count += texts.length
   }
 }
 

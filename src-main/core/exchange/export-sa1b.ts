@@ -215,6 +215,61 @@ export function sa1bDocument(image: ImageRow, masks: readonly MaskRecord[], opti
 }
 
 /**
+ * The JSON text of one annotation in parts: its two large values (the segmentation, and the
+ * provenance block when there is one) are stringified once and shared by the SA-1B document and
+ * the COCO annotation of a bundle. `sa1bAnnotationText` and `cocoAnnotationText` join the parts
+ * into exactly JSON.stringify's text of the objects they stand for (keys in the same order, an
+ * absent `tessera` omitted).
+ */
+export interface AnnotationTextParts {
+  annotation: Sa1bAnnotation
+  segmentation: string
+  tessera: string | null
+}
+
+export function annotationTextParts(annotation: Sa1bAnnotation): AnnotationTextParts {
+  return {
+    annotation,
+    segmentation: JSON.stringify(annotation.segmentation),
+    tessera: annotation.tessera === undefined ? null : JSON.stringify(annotation.tessera),
+  }
+}
+
+/** The SA-1B fields after `bbox` and `area`, shared by both texts: SAM's scores, crop box and point, then provenance. */
+function samFieldsText(parts: AnnotationTextParts): string {
+  const a = parts.annotation
+  return (
+    `"predicted_iou":${JSON.stringify(a.predicted_iou)},"stability_score":${JSON.stringify(a.stability_score)},` +
+    `"crop_box":${JSON.stringify(a.crop_box)},"point_coords":${JSON.stringify(a.point_coords)}` +
+    (parts.tessera === null ? '' : `,"tessera":${parts.tessera}`)
+  )
+}
+
+/** JSON.stringify(parts.annotation), from the parts. */
+export function sa1bAnnotationText(parts: AnnotationTextParts): string {
+  const a = parts.annotation
+  return `{"id":${JSON.stringify(a.id)},"segmentation":${parts.segmentation},"bbox":${JSON.stringify(a.bbox)},"area":${JSON.stringify(a.area)},${samFieldsText(parts)}}`
+}
+
+/** JSON.stringify(document) of an SA-1B document whose annotations are given as parts. */
+export function sa1bDocumentText(document: Omit<Sa1bDocument, 'annotations'>, annotations: readonly AnnotationTextParts[]): string {
+  return `{"image":${JSON.stringify(document.image)},"annotations":[${annotations.map(sa1bAnnotationText).join(',')}],"tessera":${JSON.stringify(document.tessera)}}`
+}
+
+/**
+ * JSON text of the COCO annotation of `parts` on image `imageId` (export-coco.ts's layout, see
+ * `cocoAnnotationText` there): COCO keys, then the SAM fields under their own keys.
+ */
+export function cocoAnnotationTextOf(parts: AnnotationTextParts, imageId: number, categoryId: number): string {
+  const a = parts.annotation
+  return (
+    `{"id":${JSON.stringify(a.id)},"image_id":${JSON.stringify(imageId)},"category_id":${JSON.stringify(categoryId)},` +
+    `"segmentation":${parts.segmentation},"area":${JSON.stringify(a.area)},"bbox":${JSON.stringify(cocoBboxOf(a))},"iscrowd":0,` +
+    `${samFieldsText(parts)}}`
+  )
+}
+
+/**
  * COCO (pycocotools toBbox) box of an annotation's pixels, from its SA-1B box and area without
  * decoding: SA-1B's box is the COCO box minus one in width and height for a mask with pixels, and
  * an empty mask is [0, 0, 0, 0] in both (the area tells a one-pixel mask at the origin from an empty one).

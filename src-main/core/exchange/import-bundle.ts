@@ -165,6 +165,24 @@ async function hashStream(stream: Readable, signal: AbortSignal | undefined, onC
   return hash.digest('hex')
 }
 
+/**
+ * The event of a line in the common shape, without zod: what BundleEvent accepts for it (safe
+ * integers, strings, a known entity; `before` and `after` as they are), or null to let the schema
+ * decide (and word the error). Every value this accepts BundleEvent accepts with the same fields.
+ */
+export function plainBundleEvent(value: unknown): BundleEvent | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
+  const line = value as Record<string, unknown>
+  const { id, at, actor, kind, entity, entity_id: entityId } = line
+  if (!Number.isSafeInteger(id) || typeof at !== 'string' || typeof actor !== 'string' || typeof kind !== 'string') return null
+  if (entity !== 'mask' && entity !== 'image') return null
+  if (entityId !== null && !Number.isSafeInteger(entityId)) return null
+  const event: BundleEvent = { id: id as number, at, actor, kind, entity, entity_id: entityId as number | null }
+  if (line.before !== undefined) event.before = line.before
+  if (line.after !== undefined) event.after = line.after
+  return event
+}
+
 /** Splits a byte stream into lines (UTF-8), failing on a line longer than `maxLineBytes`. */
 class LineSplitter {
   private parts: Buffer[] = []
@@ -325,9 +343,14 @@ async function stageBundle(
         const splitter = new LineSplitter(limits.maxLineBytes, (text, line) => {
           if (lineError) return
           try {
-            const parsed = BundleEvent.safeParse(parseJson(text, `Line ${line} of ${entry.name}`))
-            if (!parsed.success) throw new ExchangeError('bad_annotation', `Line ${line} of ${entry.name} is not a Tessera event.`)
-            batch.push(parsed.data)
+            const value = parseJson(text, `Line ${line} of ${entry.name}`)
+            const event = plainBundleEvent(value)
+            if (event) batch.push(event)
+            else {
+              const parsed = BundleEvent.safeParse(value)
+              if (!parsed.success) throw new ExchangeError('bad_annotation', `Line ${line} of ${entry.name} is not a Tessera event.`)
+              batch.push(parsed.data)
+            }
           } catch (error) {
             if (!(error instanceof ExchangeError)) throw error
             lineError = error

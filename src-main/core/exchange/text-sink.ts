@@ -20,10 +20,16 @@ const CHUNK_CHARS = 64 * 1024
 export class TextSink {
   private pending: string[] = []
   private pendingChars = 0
-  private readonly hash: Hash = createHash('sha256')
+  /** Null when the caller does not need the digest (a scratch file re-hashed where it is copied to). */
+  private readonly hash: Hash | null
   bytes = 0
 
-  constructor(private readonly stream: Writable) {}
+  constructor(
+    private readonly stream: Writable,
+    options: { hash?: boolean } = {},
+  ) {
+    this.hash = options.hash === false ? null : createHash('sha256')
+  }
 
   async write(text: string): Promise<void> {
     this.pending.push(text)
@@ -34,7 +40,7 @@ export class TextSink {
   /** Bytes written as they are (e.g. copied from a file this export wrote earlier), after any pending text. */
   async writeBuffer(buffer: Buffer): Promise<void> {
     await this.flush()
-    this.hash.update(buffer)
+    this.hash?.update(buffer)
     this.bytes += buffer.length
     if (!this.stream.write(buffer)) await drained(this.stream)
   }
@@ -44,16 +50,16 @@ export class TextSink {
     const buffer = Buffer.from(this.pending.join(''), 'utf8')
     this.pending = []
     this.pendingChars = 0
-    this.hash.update(buffer)
+    this.hash?.update(buffer)
     this.bytes += buffer.length
     if (!this.stream.write(buffer)) await drained(this.stream)
   }
 
-  /** Flushes, ends the stream and returns the SHA-256 (hex) of everything written. */
+  /** Flushes, ends the stream and returns the SHA-256 (hex) of everything written ('' when not hashed). */
   async end(): Promise<string> {
     await this.flush()
     this.stream.end()
-    return this.hash.digest('hex')
+    return this.hash?.digest('hex') ?? ''
   }
 }
 
@@ -132,10 +138,11 @@ export class ScratchText {
     stream.on('error', (error) => (this.failure ??= error))
   }
 
-  static async open(path: string): Promise<ScratchText> {
+  /** With `hash: false` the file's SHA-256 is not kept (`sha256` is then ''). */
+  static async open(path: string, options: { hash?: boolean } = {}): Promise<ScratchText> {
     const stream = createWriteStream(path)
     await once(stream, 'open')
-    return new ScratchText(path, stream, new TextSink(stream))
+    return new ScratchText(path, stream, new TextSink(stream, options))
   }
 
   get bytes(): number {

@@ -5,7 +5,8 @@
  *
  * - Whole-buffer entries (`addBuffer`: the per-image SA-1B documents, the manifest) are deflated
  *   ahead while the caller produces the next ones: at most `MAX_QUEUED_BUFFERS` wait in memory.
- *   Their local header carries CRC and sizes.
+ *   They are gzipped on the thread pool and the gzip wrapper taken off: the deflate data and the
+ *   CRC-32 of the trailer come from one call. Their local header carries CRC and sizes.
  * - Streamed entries (`addStream`: scratch files, image files) have a data descriptor (flag bit 3)
  *   and ZIP64 sizes in it, so an entry may exceed 4 GiB.
  * - ZIP64 records are written where a size, an offset or the entry count needs them (more than
@@ -15,14 +16,15 @@
 import { open, type FileHandle } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { promisify } from 'node:util'
-import { constants, crc32, deflateRaw as deflateRawCallback } from 'node:zlib'
+import { constants, crc32, deflateRaw as deflateRawCallback, gzip as gzipCallback } from 'node:zlib'
 
 const deflateRaw = promisify(deflateRawCallback)
+const gzip = promisify(gzipCallback)
 
 /** Deflate level of text entries: 1 is several times faster than zlib's default 6 for a few % more bytes on RLE JSON. */
 export const TEXT_DEFLATE_LEVEL = 1
 /** Buffers deflating or waiting to be written at once (memory: this many documents). */
-const MAX_QUEUED_BUFFERS = 4
+const MAX_QUEUED_BUFFERS = 16
 /** Streamed entries are deflated in pieces of about this many bytes. */
 const STREAM_PIECE_BYTES = 1 << 20
 
@@ -159,15 +161,16 @@ export class ZipWriter {
     while (this.queued >= MAX_QUEUED_BUFFERS) await this.tail
     this.throwIfFailed()
     const compress = options.compress ?? true
-    const crc = crc32(data)
-    const deflated = compress ? deflateRaw(data, { level: TEXT_DEFLATE_LEVEL }) : Promise.resolve(data)
+    // Deflated entries: gzip on the thread pool gives the raw deflate data and its CRC-32 together,
+    // so neither costs this thread anything. Stored ones (rare) take the native CRC here.
+    const deflated = compress ? gzipParts(data) : Promise.resolve({ body: data, crc: crc32(data) })
     // The write chain must not reject unobserved: failures are kept and thrown by the next call.
     deflated.catch(() => undefined)
     this.queued++
     this.tail = this.tail.then(async () => {
       try {
         if (this.failure) return
-        const body = await deflated
+        const { body, crc } = await deflated
         const entry = this.entry(name, compress ? METHOD_DEFLATE : METHOD_STORE, 0, options.mtime)
         entry.crc = crc
         entry.compressedSize = body.length
@@ -339,6 +342,20 @@ export class ZipWriter {
       position += bytesWritten
     }
   }
+}
+
+/** Bytes of the header zlib's gzip writes (no name, no extra field; RFC 1952) and of its trailer (CRC-32, size). */
+const GZIP_HEADER_BYTES = 10
+const GZIP_TRAILER_BYTES = 8
+
+/** Raw deflate data and CRC-32 of `data`, from one gzip call on the thread pool (RFC 1952: header, deflate, CRC-32, size). */
+async function gzipParts(data: Buffer): Promise<{ body: Buffer; crc: number }> {
+  const gzipped = await gzip(data, { level: TEXT_DEFLATE_LEVEL })
+  if (gzipped.length < GZIP_HEADER_BYTES + GZIP_TRAILER_BYTES || gzipped[0] !== 0x1f || gzipped[1] !== 0x8b || (gzipped[3] ?? 0) !== 0)
+    throw new Error('zlib wrote an unexpected gzip header')
+  const trailer = gzipped.length - GZIP_TRAILER_BYTES
+  if (gzipped.readUInt32LE(trailer + 4) !== data.length % 2 ** 32) throw new Error('zlib wrote an unexpected gzip trailer')
+  return { body: gzipped.subarray(GZIP_HEADER_BYTES, trailer), crc: gzipped.readUInt32LE(trailer) }
 }
 
 /** Raw deflate of one piece of a stream: Z_SYNC_FLUSH between pieces, Z_FINISH on the last. */
