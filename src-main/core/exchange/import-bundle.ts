@@ -21,6 +21,7 @@ import {
   BUNDLE_FORMAT_VERSION,
   BundleEvent,
   BundleManifest,
+  COCO_ENTRY,
   DEFAULT_BUNDLE_LIMITS,
   MANIFEST_ENTRY,
   SA1B_ENTRY_PATTERN,
@@ -275,102 +276,113 @@ async function stageBundle(
         ahead.set(name, read)
       }
     }
-    for (const entry of manifest.entries) {
-      throwIfAborted(options.signal, 'The bundle import')
-      const kind = entryKind(entry.name)
-      if (kind === 'sa1b') {
-        readAhead()
-        const buffer = await (ahead.get(entry.name) ?? reader.readBuffer(entry.name, limits.maxJsonEntryBytes))
-        ahead.delete(entry.name)
-        readAhead()
-        checkDigest(entry.name, createHash('sha256').update(buffer).digest('hex'), entry.sha256)
-        const parsed = Sa1bDocumentSchema.safeParse(parseJson(decodeUtf8(buffer, entry.name), entry.name))
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]
-          throw new ExchangeError(
-            'bad_annotation',
-            `${entry.name} is not an SA-1B document: ${issue?.message ?? ''} at ${issue?.path.join('.') ?? ''}.`,
-          )
-        }
-        const document = parsed.data
-        const provenance = document.tessera
-        const imageId = Number(SA1B_ENTRY_PATTERN.exec(entry.name)?.[1])
-        if (!provenance || provenance.frame !== 'annotation' || document.image.image_id !== imageId) {
-          throw new ExchangeError(
-            'bad_annotation',
-            `${entry.name} lacks the image provenance of a bundle document (or names another image).`,
-          )
-        }
-        let target = byHash?.get(provenance.content_hash) as ImageRow | undefined
-        if (target) result.matchedByHash++
-        else {
-          const candidate = byPath?.get(provenance.rel_path) as ImageRow | undefined
-          if (candidate && candidate.width === provenance.original_width && candidate.height === provenance.original_height) {
-            target = candidate
-            result.matchedByPath++
+    // coco.json (the same masks as sa1b/, checksum only) is hashed alongside: its reads and inflate
+    // overlap the documents' checks. Its result is taken at its place in the manifest's order.
+    const cocoStream = manifest.entries.some((entry) => entry.name === COCO_ENTRY) ? await reader.openStream(COCO_ENTRY) : null
+    const cocoDigest = cocoStream ? hashStream(cocoStream, options.signal) : null
+    cocoDigest?.catch(() => undefined)
+    try {
+      for (const entry of manifest.entries) {
+        throwIfAborted(options.signal, 'The bundle import')
+        const kind = entryKind(entry.name)
+        if (kind === 'sa1b') {
+          readAhead()
+          const buffer = await (ahead.get(entry.name) ?? reader.readBuffer(entry.name, limits.maxJsonEntryBytes))
+          ahead.delete(entry.name)
+          readAhead()
+          checkDigest(entry.name, createHash('sha256').update(buffer).digest('hex'), entry.sha256)
+          const parsed = Sa1bDocumentSchema.safeParse(parseJson(decodeUtf8(buffer, entry.name), entry.name))
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0]
+            throw new ExchangeError(
+              'bad_annotation',
+              `${entry.name} is not an SA-1B document: ${issue?.message ?? ''} at ${issue?.path.join('.') ?? ''}.`,
+            )
           }
-        }
-        const fileFrame = documentFrame(document)
-        const mismatch = target ? frameMismatch(fileFrame, annotationFrame(target)) : null
-        if (!target || mismatch) {
-          // Still validated: a bad mask refuses the bundle even when its image is not here.
-          stageAnnotations(document.annotations, fileFrame, frameOnlyImage(fileFrame), { kind: 'bundle' }, entry.name)
-          result.unmatched.count++
-          if (result.unmatched.examples.length < MAX_EXAMPLES) {
-            result.unmatched.examples.push({
-              relPath: provenance.rel_path,
-              contentHash: provenance.content_hash,
-              reason: mismatch ?? 'no image with this content (or this path and size) in the project',
-            })
+          const document = parsed.data
+          const provenance = document.tessera
+          const imageId = Number(SA1B_ENTRY_PATTERN.exec(entry.name)?.[1])
+          if (!provenance || provenance.frame !== 'annotation' || document.image.image_id !== imageId) {
+            throw new ExchangeError(
+              'bad_annotation',
+              `${entry.name} lacks the image provenance of a bundle document (or names another image).`,
+            )
           }
-        } else {
-          const masks = stageAnnotations(document.annotations, fileFrame, target, { kind: 'bundle' }, entry.name)
-          if (!sameFrame(fileFrame, annotationFrame(target))) result.resampledImages++
-          stage.addImage(
-            {
-              targetImageId: target.id,
-              sourceImageId: imageId,
-              label: entry.name,
-              status: { status: provenance.status, at: provenance.status_at },
-            },
-            masks,
-          )
-        }
-      } else if (kind === 'events') {
-        let batch: BundleEvent[] = []
-        // A bad line is reported after the checksum, so a tampered file reads as tampered.
-        let lineError: ExchangeError | null = null
-        const splitter = new LineSplitter(limits.maxLineBytes, (text, line) => {
-          if (lineError) return
-          try {
-            const value = parseJson(text, `Line ${line} of ${entry.name}`)
-            const event = plainBundleEvent(value)
-            if (event) batch.push(event)
-            else {
-              const parsed = BundleEvent.safeParse(value)
-              if (!parsed.success) throw new ExchangeError('bad_annotation', `Line ${line} of ${entry.name} is not a Tessera event.`)
-              batch.push(parsed.data)
+          let target = byHash?.get(provenance.content_hash) as ImageRow | undefined
+          if (target) result.matchedByHash++
+          else {
+            const candidate = byPath?.get(provenance.rel_path) as ImageRow | undefined
+            if (candidate && candidate.width === provenance.original_width && candidate.height === provenance.original_height) {
+              target = candidate
+              result.matchedByPath++
             }
-          } catch (error) {
-            if (!(error instanceof ExchangeError)) throw error
-            lineError = error
-            return
           }
-          if (batch.length >= EVENT_BATCH) {
-            stage.addEvents(batch)
-            batch = []
+          const fileFrame = documentFrame(document)
+          const mismatch = target ? frameMismatch(fileFrame, annotationFrame(target)) : null
+          if (!target || mismatch) {
+            // Still validated: a bad mask refuses the bundle even when its image is not here.
+            stageAnnotations(document.annotations, fileFrame, frameOnlyImage(fileFrame), { kind: 'bundle' }, entry.name)
+            result.unmatched.count++
+            if (result.unmatched.examples.length < MAX_EXAMPLES) {
+              result.unmatched.examples.push({
+                relPath: provenance.rel_path,
+                contentHash: provenance.content_hash,
+                reason: mismatch ?? 'no image with this content (or this path and size) in the project',
+              })
+            }
+          } else {
+            const masks = stageAnnotations(document.annotations, fileFrame, target, { kind: 'bundle' }, entry.name)
+            if (!sameFrame(fileFrame, annotationFrame(target))) result.resampledImages++
+            stage.addImage(
+              {
+                targetImageId: target.id,
+                sourceImageId: imageId,
+                label: entry.name,
+                status: { status: provenance.status, at: provenance.status_at },
+              },
+              masks,
+            )
           }
-        })
-        const digest = await hashStream(await reader.openStream(entry.name), options.signal, (chunk) => splitter.push(chunk))
-        checkDigest(entry.name, digest, entry.sha256)
-        splitter.end()
-        if (lineError) throw lineError as ExchangeError
-        stage.addEvents(batch)
-      } else {
-        // coco.json (the same masks as sa1b/) and image files: checksums only.
-        checkDigest(entry.name, await hashStream(await reader.openStream(entry.name), options.signal), entry.sha256)
+        } else if (kind === 'events') {
+          let batch: BundleEvent[] = []
+          // A bad line is reported after the checksum, so a tampered file reads as tampered.
+          let lineError: ExchangeError | null = null
+          const splitter = new LineSplitter(limits.maxLineBytes, (text, line) => {
+            if (lineError) return
+            try {
+              const value = parseJson(text, `Line ${line} of ${entry.name}`)
+              const event = plainBundleEvent(value)
+              if (event) batch.push(event)
+              else {
+                const parsed = BundleEvent.safeParse(value)
+                if (!parsed.success) throw new ExchangeError('bad_annotation', `Line ${line} of ${entry.name} is not a Tessera event.`)
+                batch.push(parsed.data)
+              }
+            } catch (error) {
+              if (!(error instanceof ExchangeError)) throw error
+              lineError = error
+              return
+            }
+            if (batch.length >= EVENT_BATCH) {
+              stage.addEvents(batch)
+              batch = []
+            }
+          })
+          const digest = await hashStream(await reader.openStream(entry.name), options.signal, (chunk) => splitter.push(chunk))
+          checkDigest(entry.name, digest, entry.sha256)
+          splitter.end()
+          if (lineError) throw lineError as ExchangeError
+          stage.addEvents(batch)
+        } else if (entry.name === COCO_ENTRY && cocoDigest) {
+          checkDigest(entry.name, await cocoDigest, entry.sha256)
+        } else {
+          // Image files: checksums only.
+          checkDigest(entry.name, await hashStream(await reader.openStream(entry.name), options.signal), entry.sha256)
+        }
+        options.onProgress?.(++done, total)
       }
-      options.onProgress?.(++done, total)
+    } finally {
+      cocoStream?.destroy()
     }
     throwIfAborted(options.signal, 'The bundle import')
     return result
