@@ -332,6 +332,13 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
   const targetMask = stage.db
     .prepare('SELECT target_mask_id FROM masks WHERE source_mask_id = ? AND target_mask_id IS NOT NULL LIMIT 1')
     .pluck()
+  // The same lookup for a page of events at once: [source id, target id], the first staged row of each source id.
+  const targetMasks = stage.db
+    .prepare(
+      `SELECT source_mask_id, target_mask_id FROM masks WHERE seq IN (SELECT min(seq) FROM masks
+         WHERE source_mask_id IN (SELECT value FROM json_each(?)) AND target_mask_id IS NOT NULL GROUP BY source_mask_id)`,
+    )
+    .raw()
   const targetImage = stage.db.prepare('SELECT target_image_id FROM images WHERE source_image_id = ? LIMIT 1').pluck()
   const stageEvents = stage.db
     .prepare('SELECT seq, at, actor, kind, entity, entity_id, before, after FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
@@ -552,11 +559,16 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
       // the table, so a line repeated within the page is still skipped as present.
       const rows: unknown[] = []
       const taken = new Set<string>()
+      const maskSources = new Set<number>()
+      for (const row of page) if (row[4] === 'mask' && row[5] !== null) maskSources.add(row[5])
+      const maskTargets = new Map(targetMasks.all(JSON.stringify([...maskSources])) as [number, number][])
       for (const [, at, actor, kind, entity, sourceEntityId, before, after] of page) {
         const entityId =
           sourceEntityId === null
             ? null
-            : ((entity === 'mask' ? targetMask.get(sourceEntityId) : targetImage.get(sourceEntityId)) as number | undefined)
+            : entity === 'mask'
+              ? maskTargets.get(sourceEntityId)
+              : (targetImage.get(sourceEntityId) as number | undefined)
         if (entityId === undefined) {
           counts.eventsSkipped++
           continue
