@@ -27,6 +27,7 @@ import { isSegmentationError } from '../segmentation/errors'
 import { onnxModelFiles, sha256OfModel } from '../segmentation/model-files'
 import type { SegmentationService } from '../segmentation/worker/segmentation-service'
 import { RETAINED_LOW_RES } from '../segmentation/worker/protocol'
+import { compressRle } from '../masks'
 import type { LoadModelResult } from '../segmentation/worker/protocol'
 
 /** The demo segmenter's files below the resources folder. */
@@ -389,7 +390,7 @@ export class SegmenterController {
       return {
         handle,
         token: candidate.token,
-        rle: candidate.rle,
+        rle: compressRle(candidate.rle),
         area: candidate.area,
         bbox: candidate.bbox,
         predictedIou: candidate.predictedIou,

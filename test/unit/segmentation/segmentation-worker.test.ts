@@ -149,7 +149,13 @@ describe('SegmentationService with a worker thread', () => {
             }
           })
           expect(
-            encoded.encoded?.map((c) => ({ token: c.token, rle: c.rle, area: c.area, bbox: c.bbox, counts: c.stabilityCounts })),
+            encoded.encoded?.map((c) => ({
+              token: c.token,
+              rle: compressRle(c.rle),
+              area: c.area,
+              bbox: c.bbox,
+              counts: c.stabilityCounts,
+            })),
           ).toEqual(expected)
           expect(expected.some((c) => c.area > 1000)).toBe(true)
         }

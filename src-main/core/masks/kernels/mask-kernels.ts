@@ -50,18 +50,21 @@ interface KernelExports {
     offset: number,
     transitions: number,
     result: number,
-    maxes: number,
+    rowMaxes: number,
     skipBelow: number,
     edges: number,
-    rowMaxes: number,
   ): void
-  chunk_maxima(src: number, rows: number, width: number, dst: number, rowDst: number): void
+  row_maxima(src: number, rows: number, width: number, dst: number): void
 }
 
-/** Pixels per chunk of chunk_maxima (one SIMD step of resample_threshold). */
-const CHUNK = 16
 /** How far a row's weights may sum from 1 for the background skip to stay exact (float32 weights). */
 const WEIGHT_SUM_TOLERANCE = 1e-5
+/**
+ * How far below −offset a row's source maximum must lie for the row to be skipped, relative to
+ * max(1, offset). Sound at any magnitude: a skipped sum has negative terms only, so float32 rounding moves
+ * it by a relative 3·10⁻⁷ at most, and the weights sum to 1 within WEIGHT_SUM_TOLERANCE.
+ */
+const SKIP_MARGIN = 1e-4
 
 /** Taps per output row (resample_threshold): i32 byte offset, i32 count, 4 × f32 weight, 8 bytes of padding. */
 const ROW_TAP_BYTES = 32
@@ -137,10 +140,9 @@ export class MaskKernelArena {
   private horizontalAt = RESULT_BYTES
   /** Row taps for resample_threshold (height × ROW_TAP_BYTES). */
   private rowTapsAt = RESULT_BYTES
-  /** Chunk maxima of the resampled rows (≤ source height × width/16 floats), then their row maxima. */
-  private maximaAt = RESULT_BYTES
+  /** The maximum of each resampled row (≤ source height floats). */
   private rowMaximaAt = RESULT_BYTES
-  /** The vertical taps in memory are non-negative and sum to 1 per row, so background chunks may be skipped. */
+  /** The vertical taps in memory are non-negative and sum to 1 per row, so background rows may be skipped. */
   private convexRows = false
   /** What the tap tables in memory hold, so repeated calls for one frame do not rewrite them. */
   private tablesFor: Resample2d | 'identity' | null = null
@@ -160,6 +162,20 @@ export class MaskKernelArena {
     for (const [name, value] of Object.entries({ width, height, logitPlanes, maskPlanes, ...prefixed(source) })) {
       if (!Number.isInteger(value) || value < 0) throw new RangeError(`arena ${name} must be a non-negative integer, got ${value}`)
     }
+    // The same layout again (every predict of one frame) keeps the tap tables already written.
+    const laid = this.laid
+    const laidSource = laid.source ?? NO_SOURCE
+    if (
+      laid.width === width &&
+      laid.height === height &&
+      laid.logitPlanes === logitPlanes &&
+      laid.maskPlanes === maskPlanes &&
+      laidSource.width === source.width &&
+      laidSource.height === source.height &&
+      laidSource.planes === source.planes
+    ) {
+      return
+    }
     const pixels = width * height
     const logitsAt = RESULT_BYTES
     const masksAt = logitsAt + logitPlanes * pixels * 4
@@ -169,8 +185,7 @@ export class MaskKernelArena {
     const rowsAt = align(sourceAt + source.planes * source.width * source.height * 4, 16)
     const horizontalAt = align(rowsAt + source.height * width * 4, 16)
     const rowTapsAt = align(horizontalAt + width * 4 + width * TAPS * 4, 16)
-    const maximaAt = align(rowTapsAt + height * ROW_TAP_BYTES, 16)
-    const rowMaximaAt = maximaAt + source.height * Math.floor(width / CHUNK) * 4
+    const rowMaximaAt = align(rowTapsAt + height * ROW_TAP_BYTES, 16)
     const end = rowMaximaAt + source.height * 4
     if (end > MAX_ARENA_BYTES) {
       throw new RangeError(
@@ -187,7 +202,6 @@ export class MaskKernelArena {
     this.rowsAt = rowsAt
     this.horizontalAt = horizontalAt
     this.rowTapsAt = rowTapsAt
-    this.maximaAt = maximaAt
     this.rowMaximaAt = rowMaximaAt
     this.tablesFor = null
   }
@@ -230,7 +244,12 @@ export class MaskKernelArena {
     const pixels = this.checkPlane(logitPlane, this.laid.logitPlanes, 'logit')
     this.checkPlane(maskPlane, this.laid.maskPlanes, 'mask')
     if (this.tablesFor !== 'identity') this.writeIdentityRowTaps()
-    const rows = this.runThreshold(this.logitsAt + logitPlane * pixels * 4, maskPlane, { logitsAt: 0, maximaAt: 0, edges: false }, offset)
+    const rows = this.runThreshold(
+      this.logitsAt + logitPlane * pixels * 4,
+      maskPlane,
+      { logitsAt: 0, rowMaximaAt: 0, edges: false },
+      offset,
+    )
     return { ...rows, mask: this.maskPlane(maskPlane) }
   }
 
@@ -265,17 +284,17 @@ export class MaskKernelArena {
       this.rowsAt,
       width,
     )
-    // Background skip: sound when every output row is a convex combination of its source rows and the
-    // logits are not wanted (skipped steps leave no values behind).
+    // Background rows are skipped when every output row is a convex combination of its source rows and
+    // the logits are not wanted (skipped rows leave no values behind).
     const skip = this.convexRows && logitsAt === 0
-    if (skip) this.kernels.chunk_maxima(this.rowsAt, this.sourceRows, width, this.maximaAt, this.rowMaximaAt)
-    return this.runThreshold(this.rowsAt, maskPlane, { logitsAt, maximaAt: skip ? this.maximaAt : 0, edges: true }, offset)
+    if (skip) this.kernels.row_maxima(this.rowsAt, this.sourceRows, width, this.rowMaximaAt)
+    return this.runThreshold(this.rowsAt, maskPlane, { logitsAt, rowMaximaAt: skip ? this.rowMaximaAt : 0, edges: true }, offset)
   }
 
   private runThreshold(
     src: number,
     maskPlane: number,
-    { logitsAt, maximaAt, edges }: { logitsAt: number; maximaAt: number; edges: boolean },
+    { logitsAt, rowMaximaAt, edges }: { logitsAt: number; rowMaximaAt: number; edges: boolean },
     offset: number,
   ): BinarisedRows {
     // The kernel skips the rest of a step with nothing above −offset, which is only right for offset ≥ 0.
@@ -292,11 +311,9 @@ export class MaskKernelArena {
       offset,
       this.transitionsAt,
       0,
-      maximaAt,
-      // Below −offset by more than the float32 sums' rounding (relative ~1e-6) and the weights' 1e-5.
-      -offset - 1e-4 * Math.max(1, offset),
+      rowMaximaAt,
+      -offset - SKIP_MARGIN * Math.max(1, offset),
       edges ? 1 : 0,
-      this.rowMaximaAt,
     )
     const results = new Uint32Array(this.memory.buffer, 0, 3)
     // With edges, the last row is in the slot of its parity (see resample_threshold).

@@ -72,8 +72,8 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows))))
 
-  ;; resample_threshold(src, taps, dst, logits, width, height, offset, transitions, result, maxes, skip_below,
-  ;;                    edges, row_maxes)
+  ;; resample_threshold(src, taps, dst, logits, width, height, offset, transitions, result, row_maxes,
+  ;;                    skip_below, edges)
   ;;
   ;; Vertical resampling fused with thresholding. Output row y is the weighted sum of n ≤ 4 consecutive
   ;; source rows (width floats each, row-major from src):
@@ -85,11 +85,11 @@
   ;;   result[0] = #(v > offset), result[1] = #(v > -offset)   (SAM's stability counts, float32 compares)
   ;;   transitions = the row-major indices y·width + x (u32) of every pixel with y ≥ 1 whose mask value
   ;;   differs from the pixel above it, in increasing order; result[2] = how many.
-  ;; maxes ≠ 0: per source row, the maximum of each full 16-pixel chunk (f32, width/16 per row, see
-  ;; chunk_maxima) and row_maxes the maximum of each source row; a 16-pixel step whose n source chunks
-  ;; all have maxima < skip_below, or a whole row whose source rows do (below a row without mask bits), is
-  ;; written as background without being resampled. Only sound for non-negative weights summing to 1 and a
-  ;; skip_below below −offset by more than the sums' rounding; the caller decides (and passes logits = 0).
+  ;; row_maxes ≠ 0: the maximum of each source row (f32 per row, see row_maxima); an output row whose n
+  ;; source rows all stay below skip_below, under a row without mask bits, has no mask bit and no
+  ;; transition, so it is zero-filled without being resampled (most rows, for a small object). Only sound
+  ;; for non-negative weights summing to 1 and a skip_below below −offset by more than the sums' rounding;
+  ;; the caller decides (and passes logits = 0).
   ;; edges ≠ 0: mask row 0 goes to dst and rows y ≥ 1 alternate between dst + width (odd y) and
   ;; dst + 2·width (even y), so dst needs min(height, 3)·width bytes and the last row ends up at
   ;; dst + width·(2 − (height−1) mod 2) (height ≥ 2).
@@ -97,10 +97,10 @@
   ;; u32 at `transitions`.
   (func (export "resample_threshold")
     (param $src i32) (param $taps i32) (param $dst i32) (param $logits i32) (param $width i32) (param $height i32)
-    (param $offset f32) (param $trans i32) (param $result i32) (param $maxes i32) (param $skip_below f32)
-    (param $edges i32) (param $row_maxes i32)
-    (local $busy i32) (local $prev_dst i32) (local $t0row i32) (local $skip_row i32) (local $prev_zero i32)
-    (local $row_any v128) (local $tail_any i32) (local $mrow i32) (local $mq i32) (local $mstride i32) (local $mx f32)
+    (param $offset f32) (param $trans i32) (param $result i32) (param $row_maxes i32) (param $skip_below f32)
+    (param $edges i32)
+    (local $prev_dst i32) (local $t0row i32) (local $skip_row i32) (local $prev_zero i32)
+    (local $row_any v128) (local $tail_any i32) (local $mq i32) (local $mx f32)
     (local $y i32) (local $x i32) (local $simd_end i32) (local $stride i32) (local $tap i32) (local $n i32)
     (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $row_dst i32) (local $row_log i32)
     (local $p i32) (local $q i32) (local $v f32) (local $bit i32) (local $bits i32) (local $base i32) (local $t i32)
@@ -116,7 +116,6 @@
     (local.set $lo (f32x4.splat (local.get $lo_s)))
     (local.set $simd_end (i32.and (local.get $width) (i32.const -16)))
     (local.set $stride (i32.shl (local.get $width) (i32.const 2)))
-    (local.set $mstride (i32.shl (i32.shr_u (local.get $width) (i32.const 4)) (i32.const 2)))
     (local.set $t (local.get $trans))
     (local.set $y (i32.const 0))
     (block $rows_done
@@ -124,10 +123,7 @@
         (br_if $rows_done (i32.ge_u (local.get $y) (local.get $height)))
         (local.set $tap (i32.add (local.get $taps) (i32.shl (local.get $y) (i32.const 5))))
         (local.set $r0 (i32.add (local.get $src) (i32.load (local.get $tap))))
-        (if (local.get $maxes)
-          (then
-            (local.set $t0row (i32.div_u (i32.load (local.get $tap)) (local.get $stride)))
-            (local.set $mrow (i32.add (local.get $maxes) (i32.mul (local.get $t0row) (local.get $mstride))))))
+        (local.set $t0row (i32.div_u (i32.load (local.get $tap)) (i32.add (local.get $stride) (i32.eqz (local.get $stride)))))
         (local.set $r1 (i32.add (local.get $r0) (local.get $stride)))
         (local.set $r2 (i32.add (local.get $r1) (local.get $stride)))
         (local.set $r3 (i32.add (local.get $r2) (local.get $stride)))
@@ -147,7 +143,7 @@
         ;; A whole row below skip_below (row maxima) under a row with no mask bit has no mask bit and no
         ;; transition either: its mask row is zero-filled and nothing else is done.
         (local.set $skip_row (i32.const 0))
-        (if (i32.and (local.get $prev_zero) (i32.ne (local.get $maxes) (i32.const 0)))
+        (if (i32.and (local.get $prev_zero) (i32.ne (local.get $row_maxes) (i32.const 0)))
           (then
             (local.set $mq (i32.add (local.get $row_maxes) (i32.shl (local.get $t0row) (i32.const 2))))
             (local.set $mx (f32.load (local.get $mq)))
@@ -167,86 +163,67 @@
                 (br_if $simd_done (i32.ge_u (local.get $x) (local.get $simd_end)))
                 (local.set $p (i32.shl (local.get $x) (i32.const 2)))
                 (local.set $m (v128.const i32x4 0 0 0 0))
-                ;; With chunk maxima, a step whose source rows all stay below skip_below cannot rise above
-                ;; −offset (non-negative weights), so it is background without resampling it.
-                (local.set $busy (i32.const 1))
-                (if (local.get $maxes)
+                (local.set $q (i32.add (local.get $r0) (local.get $p)))
+                (local.set $a (f32x4.mul (v128.load align=4 (local.get $q)) (local.get $w0)))
+                (local.set $b (f32x4.mul (v128.load offset=16 align=4 (local.get $q)) (local.get $w0)))
+                (local.set $c (f32x4.mul (v128.load offset=32 align=4 (local.get $q)) (local.get $w0)))
+                (local.set $d (f32x4.mul (v128.load offset=48 align=4 (local.get $q)) (local.get $w0)))
+                (if (i32.gt_u (local.get $n) (i32.const 1))
                   (then
-                    (local.set $mq (i32.add (local.get $mrow) (i32.shr_u (local.get $x) (i32.const 2))))
-                    (local.set $mx (f32.load (local.get $mq)))
-                    (if (i32.gt_u (local.get $n) (i32.const 1))
+                    (local.set $q (i32.add (local.get $r1) (local.get $p)))
+                    (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load align=4 (local.get $q)) (local.get $w1))))
+                    (local.set $b (f32x4.add (local.get $b) (f32x4.mul (v128.load offset=16 align=4 (local.get $q)) (local.get $w1))))
+                    (local.set $c (f32x4.add (local.get $c) (f32x4.mul (v128.load offset=32 align=4 (local.get $q)) (local.get $w1))))
+                    (local.set $d (f32x4.add (local.get $d) (f32x4.mul (v128.load offset=48 align=4 (local.get $q)) (local.get $w1))))
+                    (if (i32.gt_u (local.get $n) (i32.const 2))
                       (then
-                        (local.set $mx (f32.max (local.get $mx) (f32.load (i32.add (local.get $mq) (local.get $mstride)))))
-                        (if (i32.gt_u (local.get $n) (i32.const 2))
+                        (local.set $q (i32.add (local.get $r2) (local.get $p)))
+                        (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load align=4 (local.get $q)) (local.get $w2))))
+                        (local.set $b (f32x4.add (local.get $b) (f32x4.mul (v128.load offset=16 align=4 (local.get $q)) (local.get $w2))))
+                        (local.set $c (f32x4.add (local.get $c) (f32x4.mul (v128.load offset=32 align=4 (local.get $q)) (local.get $w2))))
+                        (local.set $d (f32x4.add (local.get $d) (f32x4.mul (v128.load offset=48 align=4 (local.get $q)) (local.get $w2))))
+                        (if (i32.gt_u (local.get $n) (i32.const 3))
                           (then
-                            (local.set $mq (i32.add (local.get $mq) (i32.shl (local.get $mstride) (i32.const 1))))
-                            (local.set $mx (f32.max (local.get $mx) (f32.load (local.get $mq))))
-                            (if (i32.gt_u (local.get $n) (i32.const 3))
-                              (then (local.set $mx (f32.max (local.get $mx) (f32.load (i32.add (local.get $mq) (local.get $mstride)))))))))))
-                    (local.set $busy (f32.ge (local.get $mx) (local.get $skip_below)))))
-                (if (local.get $busy)
+                            (local.set $q (i32.add (local.get $r3) (local.get $p)))
+                            (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load align=4 (local.get $q)) (local.get $w3))))
+                            (local.set $b (f32x4.add (local.get $b) (f32x4.mul (v128.load offset=16 align=4 (local.get $q)) (local.get $w3))))
+                            (local.set $c (f32x4.add (local.get $c) (f32x4.mul (v128.load offset=32 align=4 (local.get $q)) (local.get $w3))))
+                            (local.set $d (f32x4.add (local.get $d) (f32x4.mul (v128.load offset=48 align=4 (local.get $q)) (local.get $w3))))))))))
+                (if (local.get $logits)
                   (then
-                    (local.set $q (i32.add (local.get $r0) (local.get $p)))
-                    (local.set $a (f32x4.mul (v128.load align=4 (local.get $q)) (local.get $w0)))
-                    (local.set $b (f32x4.mul (v128.load offset=16 align=4 (local.get $q)) (local.get $w0)))
-                    (local.set $c (f32x4.mul (v128.load offset=32 align=4 (local.get $q)) (local.get $w0)))
-                    (local.set $d (f32x4.mul (v128.load offset=48 align=4 (local.get $q)) (local.get $w0)))
-                    (if (i32.gt_u (local.get $n) (i32.const 1))
-                      (then
-                        (local.set $q (i32.add (local.get $r1) (local.get $p)))
-                        (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load align=4 (local.get $q)) (local.get $w1))))
-                        (local.set $b (f32x4.add (local.get $b) (f32x4.mul (v128.load offset=16 align=4 (local.get $q)) (local.get $w1))))
-                        (local.set $c (f32x4.add (local.get $c) (f32x4.mul (v128.load offset=32 align=4 (local.get $q)) (local.get $w1))))
-                        (local.set $d (f32x4.add (local.get $d) (f32x4.mul (v128.load offset=48 align=4 (local.get $q)) (local.get $w1))))
-                        (if (i32.gt_u (local.get $n) (i32.const 2))
-                          (then
-                            (local.set $q (i32.add (local.get $r2) (local.get $p)))
-                            (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load align=4 (local.get $q)) (local.get $w2))))
-                            (local.set $b (f32x4.add (local.get $b) (f32x4.mul (v128.load offset=16 align=4 (local.get $q)) (local.get $w2))))
-                            (local.set $c (f32x4.add (local.get $c) (f32x4.mul (v128.load offset=32 align=4 (local.get $q)) (local.get $w2))))
-                            (local.set $d (f32x4.add (local.get $d) (f32x4.mul (v128.load offset=48 align=4 (local.get $q)) (local.get $w2))))
-                            (if (i32.gt_u (local.get $n) (i32.const 3))
-                              (then
-                                (local.set $q (i32.add (local.get $r3) (local.get $p)))
-                                (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load align=4 (local.get $q)) (local.get $w3))))
-                                (local.set $b (f32x4.add (local.get $b) (f32x4.mul (v128.load offset=16 align=4 (local.get $q)) (local.get $w3))))
-                                (local.set $c (f32x4.add (local.get $c) (f32x4.mul (v128.load offset=32 align=4 (local.get $q)) (local.get $w3))))
-                                (local.set $d (f32x4.add (local.get $d) (f32x4.mul (v128.load offset=48 align=4 (local.get $q)) (local.get $w3))))))))))
-                    (if (local.get $logits)
-                      (then
-                        (local.set $q (i32.add (local.get $row_log) (local.get $p)))
-                        (v128.store align=4 (local.get $q) (local.get $a))
-                        (v128.store offset=16 align=4 (local.get $q) (local.get $b))
-                        (v128.store offset=32 align=4 (local.get $q) (local.get $c))
-                        (v128.store offset=48 align=4 (local.get $q) (local.get $d))))
-                    ;; Lanes above −offset count towards result[1]. A step with none (most of an image, outside the
-                    ;; object) has no mask bit and nothing above +offset either (−offset ≤ 0 ≤ offset), so it skips
-                    ;; the rest of the compares.
-                    (local.set $la (f32x4.gt (local.get $a) (local.get $lo)))
-                    (local.set $lb (f32x4.gt (local.get $b) (local.get $lo)))
-                    (local.set $lc (f32x4.gt (local.get $c) (local.get $lo)))
-                    (local.set $ld (f32x4.gt (local.get $d) (local.get $lo)))
-                    (if (v128.any_true (v128.or (v128.or (local.get $la) (local.get $lb)) (v128.or (local.get $lc) (local.get $ld))))
-                      (then
-                        (local.set $m
-                          (v128.and
-                            (i8x16.narrow_i16x8_s
-                              (i16x8.narrow_i32x4_s
-                                (f32x4.gt (local.get $a) (v128.const f32x4 0 0 0 0))
-                                (f32x4.gt (local.get $b) (v128.const f32x4 0 0 0 0)))
-                              (i16x8.narrow_i32x4_s
-                                (f32x4.gt (local.get $c) (v128.const f32x4 0 0 0 0))
-                                (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0))))
-                            (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
-                        ;; Compare results are -1 per lane: subtracting them counts.
-                        (local.set $acc_hi
-                          (i32x4.sub (local.get $acc_hi)
-                            (i32x4.add
-                              (i32x4.add (f32x4.gt (local.get $a) (local.get $hi)) (f32x4.gt (local.get $b) (local.get $hi)))
-                              (i32x4.add (f32x4.gt (local.get $c) (local.get $hi)) (f32x4.gt (local.get $d) (local.get $hi))))))
-                        (local.set $acc_lo
-                          (i32x4.sub (local.get $acc_lo)
-                            (i32x4.add (i32x4.add (local.get $la) (local.get $lb)) (i32x4.add (local.get $lc) (local.get $ld)))))))))
+                    (local.set $q (i32.add (local.get $row_log) (local.get $p)))
+                    (v128.store align=4 (local.get $q) (local.get $a))
+                    (v128.store offset=16 align=4 (local.get $q) (local.get $b))
+                    (v128.store offset=32 align=4 (local.get $q) (local.get $c))
+                    (v128.store offset=48 align=4 (local.get $q) (local.get $d))))
+                ;; Lanes above −offset count towards result[1]. A step with none (most of an image, outside the
+                ;; object) has no mask bit and nothing above +offset either (−offset ≤ 0 ≤ offset), so it skips
+                ;; the rest of the compares.
+                (local.set $la (f32x4.gt (local.get $a) (local.get $lo)))
+                (local.set $lb (f32x4.gt (local.get $b) (local.get $lo)))
+                (local.set $lc (f32x4.gt (local.get $c) (local.get $lo)))
+                (local.set $ld (f32x4.gt (local.get $d) (local.get $lo)))
+                (if (v128.any_true (v128.or (v128.or (local.get $la) (local.get $lb)) (v128.or (local.get $lc) (local.get $ld))))
+                  (then
+                    (local.set $m
+                      (v128.and
+                        (i8x16.narrow_i16x8_s
+                          (i16x8.narrow_i32x4_s
+                            (f32x4.gt (local.get $a) (v128.const f32x4 0 0 0 0))
+                            (f32x4.gt (local.get $b) (v128.const f32x4 0 0 0 0)))
+                          (i16x8.narrow_i32x4_s
+                            (f32x4.gt (local.get $c) (v128.const f32x4 0 0 0 0))
+                            (f32x4.gt (local.get $d) (v128.const f32x4 0 0 0 0))))
+                        (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+                    ;; Compare results are -1 per lane: subtracting them counts.
+                    (local.set $acc_hi
+                      (i32x4.sub (local.get $acc_hi)
+                        (i32x4.add
+                          (i32x4.add (f32x4.gt (local.get $a) (local.get $hi)) (f32x4.gt (local.get $b) (local.get $hi)))
+                          (i32x4.add (f32x4.gt (local.get $c) (local.get $hi)) (f32x4.gt (local.get $d) (local.get $hi))))))
+                    (local.set $acc_lo
+                      (i32x4.sub (local.get $acc_lo)
+                        (i32x4.add (i32x4.add (local.get $la) (local.get $lb)) (i32x4.add (local.get $lc) (local.get $ld)))))))
                 (local.set $q (i32.add (local.get $row_dst) (local.get $x)))
                 (v128.store align=1 (local.get $q) (local.get $m))
                 (local.set $row_any (v128.or (local.get $row_any) (local.get $m)))
@@ -316,42 +293,35 @@
           (i32.add (i32x4.extract_lane 2 (local.get $acc_lo)) (i32x4.extract_lane 3 (local.get $acc_lo))))))
     (i32.store offset=8 (local.get $result)
       (i32.shr_u (i32.sub (local.get $t) (local.get $trans)) (i32.const 2))))
-  ;; chunk_maxima(src, rows, width, dst, row_dst): for each of `rows` rows of width floats (row-major from
-  ;; src), the maximum of each full 16-float chunk to dst (f32, width/16 per row) and the maximum of the
-  ;; whole row to row_dst (f32 per row). Values must not be NaN.
-  (func (export "chunk_maxima") (param $src i32) (param $rows i32) (param $width i32) (param $dst i32) (param $row_dst i32)
-    (local $r i32) (local $c i32) (local $chunks i32) (local $p i32) (local $end i32) (local $v v128) (local $m f32) (local $row f32)
-    (local.set $chunks (i32.shr_u (local.get $width) (i32.const 4)))
+  ;; row_maxima(src, rows, width, dst): the maximum of each of `rows` rows of width floats (row-major from
+  ;; src) to dst (f32 per row). Values must not be NaN.
+  (func (export "row_maxima") (param $src i32) (param $rows i32) (param $width i32) (param $dst i32)
+    (local $r i32) (local $p i32) (local $end i32) (local $simd_end i32) (local $v v128) (local $row f32)
     (local.set $r (i32.const 0))
     (block $rows_done
       (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
         (local.set $p (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
         (local.set $end (i32.add (local.get $p) (i32.shl (local.get $width) (i32.const 2))))
-        (local.set $row (f32.const -inf))
-        (local.set $c (i32.const 0))
-        (block $chunks_done
-          (loop $chunk
-            (br_if $chunks_done (i32.ge_u (local.get $c) (local.get $chunks)))
-            (local.set $v
-              (f32x4.max
-                (f32x4.max (v128.load align=4 (local.get $p)) (v128.load offset=16 align=4 (local.get $p)))
-                (f32x4.max (v128.load offset=32 align=4 (local.get $p)) (v128.load offset=48 align=4 (local.get $p)))))
-            (local.set $v (f32x4.max (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
-            (local.set $m (f32.max (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v))))
-            (f32.store (local.get $dst) (local.get $m))
-            (local.set $row (f32.max (local.get $row) (local.get $m)))
-            (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-            (local.set $p (i32.add (local.get $p) (i32.const 64)))
-            (local.set $c (i32.add (local.get $c) (i32.const 1)))
-            (br $chunk)))
+        (local.set $simd_end (i32.add (local.get $p) (i32.shl (i32.and (local.get $width) (i32.const -4)) (i32.const 2))))
+        (local.set $v (v128.const f32x4 -inf -inf -inf -inf))
+        (block $simd_done
+          (loop $simd
+            (br_if $simd_done (i32.ge_u (local.get $p) (local.get $simd_end)))
+            (local.set $v (f32x4.max (local.get $v) (v128.load align=4 (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (br $simd)))
+        (local.set $row
+          (f32.max
+            (f32.max (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+            (f32.max (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
         (block $tail_done
           (loop $tail
             (br_if $tail_done (i32.ge_u (local.get $p) (local.get $end)))
             (local.set $row (f32.max (local.get $row) (f32.load (local.get $p))))
             (local.set $p (i32.add (local.get $p) (i32.const 4)))
             (br $tail)))
-        (f32.store (i32.add (local.get $row_dst) (i32.shl (local.get $r) (i32.const 2))) (local.get $row))
+        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))) (local.get $row))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows))))
 )

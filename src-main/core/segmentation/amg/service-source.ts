@@ -8,10 +8,10 @@
  *   click, no box (so the adapter adds SAM's padding row), `frame` = the crop size, multimask on. The
  *   multimask tokens 1–3 are the candidates; a decoder that returns a single mask (SAM-HQ, single-mask
  *   exports) contributes that one mask.
- * - Candidates arrive encoded (`output: 'rle'`): the worker binarises the full-resolution logits with the
- *   SIMD kernel, counts the stability thresholds at the generator's offset and run-length encodes the
- *   mask, so only the RLE and two counts per candidate cross the thread boundary (not 3 × 7.5 MB of
- *   logits and masks per point at 1500×1000).
+ * - Candidates arrive encoded (`output: 'rle'`): the worker upscales and binarises the low-res logits with
+ *   the SIMD kernel, counts the stability thresholds at the generator's offset and run-length encodes the
+ *   mask, so only the run lengths (by transfer) and two counts per candidate cross the thread boundary
+ *   (not 3 × 7.5 MB of logits and masks per point at 1500×1000).
  */
 import { createHash } from 'node:crypto'
 import type { CropBox } from './crop-boxes'
@@ -20,7 +20,6 @@ import type { MaskSource } from './generate'
 import type { EmbeddingHandle } from '../worker/protocol'
 import type { SegmentationService } from '../worker/segmentation-service'
 import type { RgbImage } from '../variants/types'
-import { decompressRle } from '../../masks'
 
 /** The parts of the service the source uses. */
 export type AmgSegmentationService = Pick<SegmentationService, 'encode' | 'predict'>
@@ -84,7 +83,7 @@ export function serviceMaskSource(service: AmgSegmentationService, image: RgbIma
             width: size.width,
             height: size.height,
             predictedIou: c.predictedIou,
-            rle: decompressRle(c.rle),
+            rle: c.rle,
             stabilityCounts: c.stabilityCounts,
             stabilityOffset: stabilityScoreOffset,
           })),

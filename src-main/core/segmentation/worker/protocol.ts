@@ -5,6 +5,7 @@
  * transfer where they can.
  */
 import type { SegmentationErrorPayload } from '../errors'
+import type { Rle } from '../../masks/coco-rle'
 import type { ProviderAttempt, ExecutionProvider, ProviderPreference } from './providers'
 import type { ImageSize, RgbImage, SegmentationCandidate, SegmentationPrompt, VariantCapabilities, VariantId } from '../variants/types'
 
@@ -98,8 +99,11 @@ export interface EncodedCandidate {
   readonly stabilityScore: number
   /** #(logit > offset) and #(logit > −offset) at the requested stability offset (compared in float32). */
   readonly stabilityCounts: { readonly above: number; readonly aboveLow: number }
-  /** COCO compressed RLE of the mask at the output frame. */
-  readonly rle: { readonly size: [number, number]; readonly counts: string }
+  /**
+   * COCO RLE of the mask at the output frame, as run lengths: they cross the thread by transfer, and
+   * whoever needs the compressed string form (the renderer's contract) compresses on that side.
+   */
+  readonly rle: Rle & { readonly counts: Uint32Array }
   readonly area: number
   /** SA-1B convention [x, y, w, h] (inclusive max indices). */
   readonly bbox: [number, number, number, number]

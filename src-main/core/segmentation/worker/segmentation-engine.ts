@@ -32,7 +32,7 @@ import { planProviders, withProviderFallback } from './providers'
 import type { ExecutionProvider, ProviderAttempt } from './providers'
 import { RETAINED_LOW_RES } from './protocol'
 import type { EmbeddingHandle, EncodedCandidate, EncodeResult, LoadModelResult, PredictResult, WorkerCalls } from './protocol'
-import { compressRle, encodeMask, encodeMaskWithRowTransitions, encodeRowTransitions, rleArea, rleToSa1bBbox } from '../../masks'
+import { encodeMask, encodeMaskWithRowTransitions, encodeRowTransitions, rleArea, rleToSa1bBbox } from '../../masks'
 import type { Rle } from '../../masks'
 import { MaskKernelArena } from '../../masks/kernels/mask-kernels'
 import { SAM_STABILITY_OFFSET, stabilityCounts } from '../sam-official/postprocess'
@@ -330,8 +330,10 @@ export function transferablesOf(result: PredictResult): ArrayBuffer[] {
   for (const c of result.candidates) {
     for (const a of [c.logits, c.mask, c.lowResLogits]) if (a && a.buffer instanceof ArrayBuffer) buffers.add(a.buffer)
   }
-  for (const c of result.encoded ?? [])
+  for (const c of result.encoded ?? []) {
     if (c.lowResLogits && c.lowResLogits.buffer instanceof ArrayBuffer) buffers.add(c.lowResLogits.buffer)
+    if (c.rle.counts.buffer instanceof ArrayBuffer) buffers.add(c.rle.counts.buffer)
+  }
   return [...buffers]
 }
 
@@ -364,7 +366,8 @@ function encodeCandidate(
     predictedIou: candidate.predictedIou,
     stabilityScore: Number.isFinite(stability) ? stability : 0,
     stabilityCounts: { above: counts.above, aboveLow: counts.aboveLow },
-    rle: compressRle(rle),
+    // The encoders' counts are a Uint32Array of their own (transferable).
+    rle: { size: rle.size, counts: rle.counts instanceof Uint32Array ? rle.counts : Uint32Array.from(rle.counts) },
     area: rleArea(rle),
     bbox: rleToSa1bBbox(rle),
     // onnxruntime's own buffer (the arena holds only copies), so it can be transferred.

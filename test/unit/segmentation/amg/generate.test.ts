@@ -263,7 +263,7 @@ describe('serviceMaskSource with a recording service', () => {
             predictedIou: token / 10,
             stabilityScore: 0.5,
             stabilityCounts: { above: token, aboveLow: 2 * token },
-            rle: compressRle(rle),
+            rle,
             area: rleArea(rle),
             bbox: rleToSa1bBbox(rle),
             lowResLogits: null,
