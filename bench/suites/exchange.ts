@@ -24,6 +24,8 @@ const WIDTH = 1500
 const HEIGHT = 1000
 const DISTINCT_RLES = 48
 const INSERT_BATCH = 5000
+/** How often a phase's resident set is sampled. */
+const RSS_SAMPLE_MS = 10
 
 /** Discs of varied size and place, as compressed RLE strings at annotation size. */
 function discRles(): CompressedRle[] {
@@ -76,15 +78,34 @@ async function sizeOf(path: string): Promise<number> {
 /**
  * Wall time and this process's CPU time (user + system, all threads: zlib's and SQLite's work
  * included) of one phase. The CPU figure is the steadier one on a shared machine: other processes
- * stretch wall time but not the CPU a phase needs.
+ * stretch wall time but not the CPU a phase needs. `peakRssMb` is the largest resident set sampled
+ * every RSS_SAMPLE_MS during the phase (the process-wide peak also counts the setup), `rssGrowthMb`
+ * how far above the phase's starting RSS that went.
  */
-async function timed<T>(label: string, run: () => Promise<T>): Promise<{ result: T; seconds: number; cpuSeconds: number }> {
+async function timed<T>(
+  label: string,
+  run: () => Promise<T>,
+): Promise<{ result: T; seconds: number; cpuSeconds: number; peakRssMb: number; rssGrowthMb: number }> {
   process.stderr.write(`${label}…\n`)
+  const start = process.memoryUsage.rss()
+  let peak = start
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), RSS_SAMPLE_MS)
   const started = performance.now()
   const cpu = process.cpuUsage()
-  const result = await run()
-  const used = process.cpuUsage(cpu)
-  return { result, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 }
+  try {
+    const result = await run()
+    const used = process.cpuUsage(cpu)
+    peak = Math.max(peak, process.memoryUsage.rss())
+    return {
+      result,
+      seconds: (performance.now() - started) / 1000,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      peakRssMb: peak / 1024 / 1024,
+      rssGrowthMb: (peak - start) / 1024 / 1024,
+    }
+  } finally {
+    clearInterval(sampler)
+  }
 }
 
 export const exchangeSuite: BenchSuite = async () => {
@@ -145,6 +166,8 @@ export const exchangeSuite: BenchSuite = async () => {
     const perSecond = (seconds: number) => round(MASK_COUNT / seconds, 0)
     const cpuNote = (phase: { cpuSeconds: number }) => `${perSecond(phase.cpuSeconds)} masks per CPU-second`
     const mb = (bytes: number) => round(bytes / 1024 / 1024, 1)
+    const rssNote = (phase: { peakRssMb: number; rssGrowthMb: number }) =>
+      `RSS ≤ ${round(phase.peakRssMb, 0)} MiB (+${round(phase.rssGrowthMb, 0)} in the phase)`
     return {
       rows: [
         {
@@ -163,13 +186,13 @@ export const exchangeSuite: BenchSuite = async () => {
           metric: 'bundle export',
           value: perSecond(bundle.seconds),
           unit: 'masks/s',
-          note: `${round(bundle.seconds)} s, ${mb(bundleBytes)} MiB zip; ${cpuNote(bundle)}`,
+          note: `${round(bundle.seconds)} s, ${mb(bundleBytes)} MiB zip; ${cpuNote(bundle)}; ${rssNote(bundle)}`,
         },
         {
           metric: 'bundle import',
           value: perSecond(imported.seconds),
           unit: 'masks/s',
-          note: `${round(imported.seconds)} s, verify + stage + commit into a fresh project; ${cpuNote(imported)}`,
+          note: `${round(imported.seconds)} s, verify + stage + commit into a fresh project; ${cpuNote(imported)}; ${rssNote(imported)}`,
         },
         {
           metric: 'SA-1B export',
@@ -183,7 +206,7 @@ export const exchangeSuite: BenchSuite = async () => {
           unit: 'masks/s',
           note: `${round(coco.seconds)} s, ${mb(cocoBytes)} MiB; ${cpuNote(coco)}`,
         },
-        { metric: 'peak RSS', value: round(peakRssMb(), 1), unit: 'MiB' },
+        { metric: 'peak RSS', value: round(peakRssMb(), 1), unit: 'MiB', note: 'whole process: setup, three exports and the import' },
         { metric: 'load average', value: round(loadAtStart, 2), unit: '1 min', note: 'at the start, on this machine (shared cores)' },
       ],
       json: {
@@ -200,6 +223,10 @@ export const exchangeSuite: BenchSuite = async () => {
         export_sa1b_masks_per_s: perSecond(sa1b.seconds),
         export_coco_masks_per_s: perSecond(coco.seconds),
         peak_rss_mb: round(peakRssMb(), 1),
+        export_peak_rss_mb: round(bundle.peakRssMb, 1),
+        import_peak_rss_mb: round(imported.peakRssMb, 1),
+        export_rss_growth_mb: round(bundle.rssGrowthMb, 1),
+        import_rss_growth_mb: round(imported.rssGrowthMb, 1),
         load_average_1m: round(loadAtStart, 2),
       },
     }
