@@ -87,6 +87,7 @@ async function makeRig(name: ProbeName): Promise<ProbeRig> {
         embedding,
         frame: options.frame ?? embedding.imageSize,
         multimask: options.multimask ?? true,
+        masksUnused: true,
         ...(options.stabilityOffset !== undefined ? { stabilityOffset: options.stabilityOffset } : {}),
       }
       const feeds = toOrtFeeds(adapter.decoderFeeds(prompt, request))

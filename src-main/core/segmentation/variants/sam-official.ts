@@ -67,7 +67,7 @@ export function samDecoderInputs(
     point_labels: f32(labels, [1, rows.length]),
     mask_input: f32(prompt.maskInput ?? ZERO_MASK_INPUT, SAM_MASK_INPUT_SHAPE),
     has_mask_input: f32(Float32Array.of(prompt.maskInput ? 1 : 0), [1]),
-    orig_im_size: f32(Float32Array.of(frame.height, frame.width), [2]),
+    orig_im_size: f32(request.masksUnused ? Float32Array.of(1, 1) : Float32Array.of(frame.height, frame.width), [2]),
   }
 }
 

@@ -133,6 +133,13 @@ export interface DecodeRequest {
   readonly arena?: MaskKernelArena
   /** Offset of the stability counts (SAM's `stability_score_offset`); default 1. */
   readonly stabilityOffset?: number
+  /**
+   * The answer will be read from the low-res logits only (`decodeBinarised`): a graph that upscales its
+   * masks to `orig_im_size` itself is then asked for a 1×1 frame, which spares onnxruntime four
+   * full-resolution planes nobody reads (~10 ms per prompt at 1500×1000 with the demo decoder). Its
+   * low-res logits and scores do not depend on that size (segment-anything `SamOnnxModel.forward`).
+   */
+  readonly masksUnused?: boolean
 }
 
 /** One implementation per variant; see variants/<variant>.ts. */

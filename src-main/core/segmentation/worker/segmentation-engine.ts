@@ -234,7 +234,7 @@ export class SegmentationEngine {
     const embedding = cached.embedding
     const prompt = this.withKeptMaskInput(params.prompt, params.options.refineFrom)
     const encodeHere = params.options.output === 'rle'
-    const request: DecodeRequest = {
+    let request: DecodeRequest = {
       embedding,
       frame: params.options.frame ?? embedding.imageSize,
       multimask: params.options.multimask ?? true,
@@ -243,12 +243,13 @@ export class SegmentationEngine {
       ...(encodeHere ? { arena: this.arena } : {}),
       ...(params.options.stabilityOffset !== undefined ? { stabilityOffset: params.options.stabilityOffset } : {}),
     }
+    // Answers encoded here are upscaled and binarised by the SIMD kernel from the low-res logits, so the
+    // graph's full-resolution masks need not leave onnxruntime, nor even be made at the frame's size.
+    const binarise = encodeHere ? model.adapter.decodeBinarised?.bind(model.adapter) : undefined
+    if (binarise) request = { ...request, masksUnused: true }
+    const fetches = binarise ? model.adapter.binarisedFetches : undefined
     const t0 = performance.now()
     const feeds = model.adapter.decoderFeeds(prompt, request)
-    // Answers encoded here are upscaled and binarised by the SIMD kernel from the low-res logits, so the
-    // graph's full-resolution masks need not leave onnxruntime.
-    const binarise = encodeHere ? model.adapter.decodeBinarised?.bind(model.adapter) : undefined
-    const fetches = binarise ? model.adapter.binarisedFetches : undefined
     const t1 = performance.now()
     let outputs
     try {
