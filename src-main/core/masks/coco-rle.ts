@@ -356,23 +356,7 @@ export function stringToCounts(s: string): Uint32Array {
     let scale = 1
     let more = true
     while (more) {
-      if (position >= s.length) {
-        throw new RleFormatError(
-          `RLE string truncated: value ${countIndex} starting at character ${valueStart} has a continuation bit on its last character`,
-        )
-      }
-      if (position - valueStart === MAX_CHARS_PER_VALUE) {
-        throw new RleFormatError(
-          `RLE string value ${countIndex} starting at character ${valueStart} is longer than ${MAX_CHARS_PER_VALUE} characters`,
-        )
-      }
-      const code = s.charCodeAt(position)
-      if (code < FIRST_CHAR_CODE || code > LAST_CHAR_CODE) {
-        throw new RleFormatError(
-          `RLE string has invalid character ${JSON.stringify(s.charAt(position))} (code ${code}) at position ${position}; allowed are codes 48..111`,
-        )
-      }
-      const group = code - FIRST_CHAR_CODE
+      const group = rleGroupAt(s, position, valueStart, countIndex)
       value += (group & 0x1f) * scale
       scale *= 32
       position++
@@ -658,23 +642,7 @@ export function measureCompressedRle(compressed: CompressedRle): CompressedRleMe
     let previousGroup = -1
     let group
     for (;;) {
-      if (position >= length) {
-        throw new RleFormatError(
-          `RLE string truncated: value ${countIndex} starting at character ${valueStart} has a continuation bit on its last character`,
-        )
-      }
-      if (position - valueStart === MAX_CHARS_PER_VALUE) {
-        throw new RleFormatError(
-          `RLE string value ${countIndex} starting at character ${valueStart} is longer than ${MAX_CHARS_PER_VALUE} characters`,
-        )
-      }
-      const code = s.charCodeAt(position)
-      if (code < FIRST_CHAR_CODE || code > LAST_CHAR_CODE) {
-        throw new RleFormatError(
-          `RLE string has invalid character ${JSON.stringify(s.charAt(position))} (code ${code}) at position ${position}; allowed are codes 48..111`,
-        )
-      }
-      group = code - FIRST_CHAR_CODE
+      group = rleGroupAt(s, position, valueStart, countIndex)
       value += (group & 0x1f) * scale
       scale *= 32
       position++
@@ -742,4 +710,29 @@ export function measureCompressedRle(compressed: CompressedRle): CompressedRleMe
     throw new RleFormatError(`decompressRle: counts sum to ${total} but size ${height}×${width} has ${height * width} pixels`)
   }
   return { area, bbox: foundPixel ? [xStart, yStart, xEnd - xStart + 1, yEnd - yStart + 1] : [0, 0, 0, 0], canonical }
+}
+
+/**
+ * The 6-bit group of the character at `position` of value `countIndex` (which starts at `valueStart`), or
+ * the RleFormatError that says why there is none: the string ends inside the value, the value is longer
+ * than any count can be, or the character is outside '0'…'o'.
+ */
+function rleGroupAt(s: string, position: number, valueStart: number, countIndex: number): number {
+  if (position >= s.length) {
+    throw new RleFormatError(
+      `RLE string truncated: value ${countIndex} starting at character ${valueStart} has a continuation bit on its last character`,
+    )
+  }
+  if (position - valueStart === MAX_CHARS_PER_VALUE) {
+    throw new RleFormatError(
+      `RLE string value ${countIndex} starting at character ${valueStart} is longer than ${MAX_CHARS_PER_VALUE} characters`,
+    )
+  }
+  const code = s.charCodeAt(position)
+  if (code < FIRST_CHAR_CODE || code > LAST_CHAR_CODE) {
+    throw new RleFormatError(
+      `RLE string has invalid character ${JSON.stringify(s.charAt(position))} (code ${code}) at position ${position}; allowed are codes 48..111`,
+    )
+  }
+  return code - FIRST_CHAR_CODE
 }
