@@ -141,6 +141,7 @@ export class ImageViewer {
   private backend: RenderBackend = 'webgl'
   private ready: Promise<void>
   private resizeObserver: ResizeObserver | null = null
+  /** Set by destroy. Pixi objects are null inside after destroy, so every entry that touches them checks this first: a screen's late answers (an effect, an awaited load) must find a no-op, not a TypeError. */
   private destroyed = false
   private frameId: number | null = null
   private renderNeeded = false
@@ -211,6 +212,7 @@ export class ImageViewer {
    * new masks hold them. Resolves once the picture is on screen.
    */
   async show(url: string, size: Size): Promise<void> {
+    if (this.destroyed) return
     const token = ++this.loadToken
     this.image = null
     this.stack.replaceAll([])
@@ -329,6 +331,7 @@ export class ImageViewer {
 
   /** The prompt being built: its points and box, and the box being dragged (dashed), in image pixels. */
   showPrompt(points: readonly MarkerPoint[], box: MarkerBox | null = null, draftBox: MarkerBox | null = null): void {
+    if (this.destroyed) return
     this.markers.set(points, this.camera, box, draftBox)
     this.renderNeeded = true
     this.requestFrame()
@@ -336,6 +339,7 @@ export class ImageViewer {
 
   /** Markers of skipped objects (image pixels); empty hides them. */
   showSkipped(points: readonly { x: number; y: number }[]): void {
+    if (this.destroyed) return
     this.markers.setSkipped(points, this.camera)
     this.renderNeeded = true
     this.requestFrame()
@@ -343,12 +347,14 @@ export class ImageViewer {
 
   /** The brush's size cursor: a circle of `radius` image pixels around an image point; null hides it. */
   showBrushCursor(point: { x: number; y: number } | null, radius: number, mode: 'paint' | 'erase'): void {
+    if (this.destroyed) return
     this.markers.setBrush(point ? { ...point, radius, mode } : null, this.camera)
     this.renderNeeded = true
     this.requestFrame()
   }
 
   setPointerMode(mode: PointerMode): void {
+    if (this.destroyed) return
     if (mode === this.pointerMode) return
     if (this.toolPointerId !== null) this.onToolPointer?.('cancel', null)
     this.toolPointerId = null
@@ -358,6 +364,7 @@ export class ImageViewer {
 
   /** The prompt that made the selected mask; null hides it. */
   showInspection(inspection: PromptInspection | null): void {
+    if (this.destroyed) return
     this.inspection.set(inspection, this.camera, this.screenRect())
     this.renderNeeded = true
     this.requestFrame()
@@ -393,6 +400,7 @@ export class ImageViewer {
   }
 
   destroy(): void {
+    if (this.destroyed) return
     this.destroyed = true
     this.resizeObserver?.disconnect()
     this.commitProbe.port1.close()
@@ -520,6 +528,7 @@ export class ImageViewer {
   }
 
   private setCamera(camera: Camera): void {
+    if (this.destroyed) return
     this.camera = camera
     this.world.scale.set(camera.scale)
     this.world.position.set(camera.offsetX, camera.offsetY)

@@ -57,9 +57,19 @@ interface JobRow {
   result: string | null
 }
 
+/**
+ * Jobs run one at a time, in order, within a lane; the lanes run side by side. The folder's import
+ * or rescan (reading and hashing files, adding image rows) has a lane of its own, so a rescan the
+ * person asked for does not wait behind proposals the app started ahead for the next images (a
+ * minute each on CPU). Everything else (the model's encode and propose work, bundle export and
+ * import) keeps one lane: those read or write masks and must see each other's writes whole.
+ */
+type Lane = 'folder' | 'masks'
+const laneOf = (kind: JobKind): Lane => (kind === 'import' ? 'folder' : 'masks')
+
 export class JobRunner {
   private readonly live = new Map<string, LiveJob>()
-  private queue: Promise<void> = Promise.resolve()
+  private readonly lanes: Record<Lane, Promise<void>> = { folder: Promise.resolve(), masks: Promise.resolve() }
   private closed = false
 
   constructor(
@@ -98,7 +108,8 @@ export class JobRunner {
       .prepare('INSERT INTO jobs (id, kind, label, state, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(info.id, info.kind, info.label, info.state, JSON.stringify(spec.params), now, now)
     this.notify({ ...info })
-    this.queue = this.queue.then(() => this.execute(job))
+    const lane = laneOf(spec.kind)
+    this.lanes[lane] = this.lanes[lane].then(() => this.execute(job))
     return { ...info }
   }
 
@@ -121,12 +132,12 @@ export class JobRunner {
     return job.finished
   }
 
-  /** Cancels everything and waits for the running job to stop (used when closing a project). */
+  /** Cancels everything and waits for the running jobs to stop (used when closing a project). */
   async close(): Promise<void> {
     this.closed = true
     for (const job of this.live.values()) job.controller.abort()
     for (const job of this.live.values()) if (job.info.state === 'queued') this.finish(job, 'cancelled', null, null)
-    await this.queue
+    await Promise.all(Object.values(this.lanes))
   }
 
   private async execute(job: LiveJob): Promise<void> {

@@ -47,7 +47,8 @@ export async function openPage(browser: Browser): Promise<{ page: Page; errors: 
 /** Collects page errors so a test can assert the UI logged none. */
 export function collectPageErrors(page: Page): string[] {
   const errors: string[] = []
-  page.on('pageerror', (error) => errors.push(error.message))
+  // The stack's first frames say where it was thrown (the build keeps function names readable enough).
+  page.on('pageerror', (error) => errors.push([error.message, ...(error.stack ?? '').split('\n').slice(1, 6)].join('\n')))
   page.on('console', (message) => {
     if (message.type() === 'error' && !/favicon/.test(message.text())) errors.push(message.text())
   })

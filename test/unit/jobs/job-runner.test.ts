@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { JobInfo, ScanSummary } from '../../../src-preload/contract/dto'
+import type { JobInfo, JobKind, ScanSummary } from '../../../src-preload/contract/dto'
 import { AppError } from '../../../src-preload/contract/errors'
 import { openProjectDb, type ProjectDb } from '../../../src-main/core/project/database'
 import { JobRunner, type JobContext, type JobSpec } from '../../../src-main/core/jobs/job-runner'
@@ -7,10 +7,10 @@ import { JobRunner, type JobContext, type JobSpec } from '../../../src-main/core
 const SUMMARY: ScanSummary = { added: 3, moved: 0, changed: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, duplicates: 0 }
 
 /** A job that runs until released (or aborted), exposing its context. */
-function controllableJob(label: string) {
+function controllableJob(label: string, kind: JobKind = 'import') {
   let release!: (value: ScanSummary | null) => void
   let context!: JobContext
-  const spec: JobSpec = { kind: 'import', label, params: { label }, run: async () => null }
+  const spec: JobSpec = { kind, label, params: { label }, run: async () => null }
   const started = new Promise<void>((resolveStarted) => {
     spec.run = (ctx) => {
       context = ctx
@@ -112,6 +112,40 @@ describe('JobRunner', () => {
     second.release()
     expect((await runner.wait(a.id)).state).toBe('done')
     expect((await runner.wait(b.id)).state).toBe('done')
+  })
+
+  it('runs a rescan beside proposals: the folder has a lane of its own, the mask jobs keep their order', async () => {
+    const propose = controllableJob('propose ahead', 'propose')
+    const exporting = controllableJob('export', 'export')
+    const rescan = controllableJob('rescan', 'import')
+    const p = runner.start(propose.spec)
+    const e = runner.start(exporting.spec)
+    const r = runner.start(rescan.spec)
+    await Promise.all([propose.started, rescan.started])
+    expect(runner.list().map((j) => [j.label, j.state])).toEqual([
+      ['propose ahead', 'running'],
+      ['export', 'queued'], // waits for the proposals' writes
+      ['rescan', 'running'],
+    ])
+    rescan.release(SUMMARY)
+    expect((await runner.wait(r.id)).state).toBe('done')
+    expect(runner.list().find((j) => j.id === e.id)?.state).toBe('queued')
+    propose.release()
+    await exporting.started
+    exporting.release()
+    expect((await runner.wait(p.id)).state).toBe('done')
+    expect((await runner.wait(e.id)).state).toBe('done')
+  })
+
+  it('close() waits for the jobs of every lane', async () => {
+    const propose = controllableJob('propose', 'propose')
+    const rescan = controllableJob('rescan', 'import')
+    const p = runner.start(propose.spec)
+    const r = runner.start(rescan.spec)
+    await Promise.all([propose.started, rescan.started])
+    await runner.close()
+    expect((await runner.wait(p.id)).state).toBe('cancelled')
+    expect((await runner.wait(r.id)).state).toBe('cancelled')
   })
 
   it('cancels a running job through its signal', async () => {
