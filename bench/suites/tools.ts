@@ -209,6 +209,8 @@ export const toolsSuite: BenchSuite = async () => {
     const roundTripMs: number[] = []
     /** What drawing the frame that showed the mask cost (software WebGL here). */
     const renderMs: number[] = []
+    /** What painting the mask into the overlay cost in that frame (composite, blend, upload). */
+    const paintMs: number[] = []
     for (let i = 0; i < CLICKS; i++) {
       const target = targets[i % targets.length]!
       const at = await clientOf(page, target.x, target.y)
@@ -227,6 +229,7 @@ export const toolsSuite: BenchSuite = async () => {
       }
       roundTripMs.push(Number.parseFloat(await page.getByTestId('round-trip').innerText()))
       renderMs.push(Number(await page.getByTestId('image-canvas').getAttribute('data-render-ms')))
+      paintMs.push(Number(await page.getByTestId('image-canvas').getAttribute('data-paint-ms')))
       // A fresh object each time (first click, no refinement). Backspace, not Esc: Esc on an empty object leaves the image.
       await page.keyboard.press('Backspace')
       await page.waitForTimeout(50)
@@ -339,6 +342,8 @@ export const toolsSuite: BenchSuite = async () => {
       predict_in_process_p50_ms: p(directMs, 50),
       predict_in_process_p95_ms: p(directMs, 95),
       frame_render_p50_ms: p(renderMs, 50),
+      mask_paint_p50_ms: p(paintMs, 50),
+      mask_paint_p95_ms: p(paintMs, 95),
       brush_segment_p50_ms: p(brushMs, 50),
       brush_segment_p95_ms: p(brushMs, 95),
       brush_segment_committed_p95_ms: p(brushCommittedMs, 95),
@@ -403,6 +408,12 @@ export const toolsSuite: BenchSuite = async () => {
           note: 'the floor under click → painted',
         },
         { metric: 'drawing one frame p50', value: json.frame_render_p50_ms, unit: 'ms', note: `app.render() (${renderer})` },
+        ...percentileRows(
+          'painting the mask in that frame',
+          json.mask_paint_p50_ms,
+          json.mask_paint_p95_ms,
+          'composite + blend + upload of the rectangles it touched',
+        ),
         { metric: 'brush segment p50', value: json.brush_segment_p50_ms, unit: 'ms', note: `${brushMs.length} pointer moves` },
         { metric: 'brush segment p95', value: json.brush_segment_p95_ms, unit: 'ms', note: 'pointer move → frame drawn' },
         {

@@ -155,6 +155,17 @@ describe('a project from a folder', () => {
     }
     await page.waitForTimeout(500) // late answers land
     expect(pageErrors, pageErrors.join('\n')).toEqual([])
+    // Only the three images marked done are done; the next images opened (and left) are not.
+    const statuses = (await app.backend.call('images:list', { offset: 0, limit: 100 })).items
+      .filter((image) => /^img-00[4-8]/.test(image.relPath))
+      .map((image) => [image.relPath, image.status])
+    expect(statuses).toEqual([
+      ['img-004.jpg', 'done'],
+      ['img-005.jpg', 'done'],
+      ['img-006.jpg', 'done'],
+      ['img-007.png', 'todo'],
+      ['img-008.jpg', 'todo'],
+    ])
   })
 
   it('keeps the identity of moved and renamed files on rescan', async () => {
