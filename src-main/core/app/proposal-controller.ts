@@ -74,6 +74,8 @@ export class ProposalController {
   private readonly review: ReviewStore
   /** Point-grid jobs this controller started, with their images (null = every image), to avoid duplicates. */
   private readonly gridJobs = new Map<string, readonly number[] | null>()
+  /** Proposal jobs prefetchNext started ahead of the person: job id → the image it is for. */
+  private readonly aheadJobs = new Map<string, number>()
 
   constructor(private readonly options: ProposalControllerOptions) {
     this.store = new ProposalStore(options.session.db, options.actor)
@@ -299,10 +301,15 @@ export class ProposalController {
    * it, a proposal job for that image alone is started with the parameters of the model's latest grid
    * run (the defaults when there is none) — unless a grid job covering it is queued or running already.
    * Returns the image prepared (the given one itself when it is the only one unfinished), or null when none is.
+   *
+   * Jobs it started earlier that are still queued, for an image that is now neither the one opened nor
+   * the next, are cancelled: the person has moved past it, and on CPU each costs a SAM pass (a running
+   * one finishes; what it stored is kept).
    */
   prefetchNext(imageId: number): { imageId: number; job: JobInfo | null } | null {
     const { session, segmenter } = this.options
     const next = session.images.nextUnfinished(session.image(imageId))
+    this.cancelStaleAhead(new Set([imageId, ...(next ? [next.id] : [])]))
     if (!next) return null
     void segmenter.encodeImage(next.id).catch(() => undefined) // failures are reported through embeddings:status
     const model = segmenter.activeModel()
@@ -313,7 +320,19 @@ export class ProposalController {
       { imageIds: [next.id], pointsPerSide: optionalNumber(latest?.pointsPerSide), cropNLayers: optionalNumber(latest?.cropNLayers) },
       `Proposing masks for ${next.rel_path}`,
     )
+    this.aheadJobs.set(job.id, next.id)
     return { imageId: next.id, job }
+  }
+
+  /** Cancels the still-queued jobs started ahead for images not in `wanted`; forgets the ones that ended. */
+  private cancelStaleAhead(wanted: ReadonlySet<number>): void {
+    const jobs = this.options.session.jobs
+    const states = new Map(jobs.list().map((job) => [job.id, job.state]))
+    for (const [jobId, imageId] of this.aheadJobs) {
+      const state = states.get(jobId)
+      if (state === 'queued' && !wanted.has(imageId)) jobs.cancel(jobId)
+      if (state !== 'running' && (state !== 'queued' || !wanted.has(imageId))) this.aheadJobs.delete(jobId)
+    }
   }
 
   /**

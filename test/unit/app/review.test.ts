@@ -164,6 +164,45 @@ describe('review through the backend', () => {
     expect(image.embeddingReady).toBe(true)
   })
 
+  it('cancels the proposals queued ahead for an image the person has moved past, not those for the open or next image', async () => {
+    const session = backend.currentProject!
+    // Hold the masks' lane so that every job started ahead stays queued.
+    let release!: () => void
+    const blocker = session.jobs.start({
+      kind: 'export',
+      label: 'blocker',
+      params: {},
+      run: () => new Promise((resolve) => (release = () => resolve(null))),
+    })
+    const aheadFor = (imageId: number) =>
+      session.jobs
+        .list()
+        .find((job) => job.kind === 'propose' && job.state === 'queued' && job.label.endsWith(`scene-${ids.indexOf(imageId)}.png`))
+    const stateOf = (jobId: string) => session.jobs.list().find((job) => job.id === jobId)?.state
+    try {
+      // Opening scene-1 prepares scene-2 (scene-1 had its proposals in the test above).
+      await backend.call('images:prefetchNext', { imageId: ids[1] })
+      const stale = aheadFor(ids[2])!
+      expect(stale).toBeDefined()
+      // Back on scene-0 (next: scene-1): scene-2 is neither open nor next, its queued job goes.
+      await backend.call('images:prefetchNext', { imageId: ids[0] })
+      expect(stateOf(stale.id)).toBe('cancelled')
+      // Ahead for scene-2 again, then scene-2 is opened: its job is the open image's now and stays.
+      await backend.call('images:prefetchNext', { imageId: ids[1] })
+      const kept = aheadFor(ids[2])!
+      expect(kept).toBeDefined()
+      await backend.call('images:prefetchNext', { imageId: ids[2] })
+      expect(stateOf(kept.id)).toBe('queued')
+      // Leave the project as it was for the tests below: no proposals for scene-2.
+      session.jobs.cancel(kept.id)
+      expect(stateOf(kept.id)).toBe('cancelled')
+    } finally {
+      release()
+    }
+    expect((await session.jobs.wait(blocker.id)).state).toBe('done')
+    expect((await backend.call('masks:list', { imageId: ids[2] })).length).toBe(0)
+  })
+
   it('gates done on coverage, records the reason, and walks to the next unfinished image, wrapping', async () => {
     const [s0, s1, s2] = ids
     expect((await backend.call('images:nextUnfinished', { imageId: s0 }))?.id).toBe(s1)
