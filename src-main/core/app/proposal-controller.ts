@@ -330,8 +330,10 @@ export class ProposalController {
     const states = new Map(jobs.list().map((job) => [job.id, job.state]))
     for (const [jobId, imageId] of this.aheadJobs) {
       const state = states.get(jobId)
-      if (state === 'queued' && !wanted.has(imageId)) jobs.cancel(jobId)
-      if (state !== 'running' && (state !== 'queued' || !wanted.has(imageId))) this.aheadJobs.delete(jobId)
+      if (state === 'queued' && !wanted.has(imageId)) {
+        jobs.cancel(jobId)
+        this.aheadJobs.delete(jobId)
+      } else if (state !== 'queued' && state !== 'running') this.aheadJobs.delete(jobId)
     }
   }
 
