@@ -2,16 +2,17 @@
  * Writes a Tessera bundle (bundle-format.ts) as one streaming zip (zip-writer.ts) to
  * `<target>.partial`, renamed to `target` only when the zip is complete. One pass over the selected
  * images reads each mask row once: the image's SA-1B document goes into the zip, its COCO
- * annotations and event-log lines into two scratch files beside the partial zip, which become the
- * coco.json and events.jsonl entries after the pass. Memory: one image's documents (plus a few
- * queued for deflate) and the manifest's entry list (about 100 bytes an image); disk: the scratch
- * files, removed at the end. Failure or abort removes everything and leaves nothing at `target`.
+ * annotations into a scratch file beside the partial zip (the coco.json entry after the pass), its
+ * id and its masks' ids into the event slice's bitmaps; one scan of the event log then writes
+ * events.jsonl. Memory: one image's documents (plus a few queued for deflate), a bit per mask id
+ * and the manifest's entry list (about 100 bytes an image); disk: the scratch file, removed at the
+ * end. Failure or abort removes everything and leaves nothing at `target`.
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import type { ProjectDb } from '../project/database'
 import { MASK_STATES, type MaskRecord } from '../project/mask-repository'
 import {
@@ -101,23 +102,66 @@ function eventLine(row: EventRow): string {
   )
 }
 
-/** The event-log slice of one image: its own events and those of its exported masks, in log order. */
-class EventSlice {
-  private readonly imageEvents
-  private readonly maskEvents
+/** Events read per page of the slice (one statement step each; the cursor never stays open across an await). */
+const EVENT_PAGE = 4096
 
-  constructor(db: ProjectDb) {
-    this.imageEvents = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE entity = 'image' AND entity_id = ? ORDER BY id`).raw()
-    // One query per image: the mask ids go in as one JSON array (any length, no parameter limit).
-    this.maskEvents = db
-      .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE entity = 'mask' AND entity_id IN (SELECT value FROM json_each(?)) ORDER BY id`)
-      .raw()
+/** A set of row ids as one bit each (rowids are dense: memory is max id / 8 bytes, 1.25 MB for 10 million masks). */
+class IdBitmap {
+  private bits = new Uint8Array(1024)
+
+  add(id: number): void {
+    if (id >> 3 >= this.bits.length) {
+      const grown = new Uint8Array(Math.max(this.bits.length * 2, (id >> 3) + 1))
+      grown.set(this.bits)
+      this.bits = grown
+    }
+    this.bits[id >> 3]! |= 1 << (id & 7)
   }
 
-  linesOf(imageId: number, masks: readonly MaskRecord[]): string[] {
-    const rows = this.imageEvents.all(imageId) as EventRow[]
-    if (masks.length > 0) rows.push(...(this.maskEvents.all(JSON.stringify(masks.map((mask) => mask.id))) as EventRow[]))
-    return rows.sort((a, b) => a[0] - b[0]).map(eventLine)
+  has(id: number): boolean {
+    return ((this.bits[id >> 3] ?? 0) & (1 << (id & 7))) !== 0
+  }
+}
+
+let slices = 0
+
+/**
+ * The event-log slice of a bundle: the events of its images and of its exported masks, in log
+ * order. The exported ids are collected in two bitmaps during the pass; the log is then read once
+ * in id order, a page at a time, each event tested by a SQL function over the bitmaps, so only the
+ * slice's rows reach JavaScript. One scan of the log instead of one indexed query per image (an
+ * eighth of the export's time with 100 masks an image).
+ */
+class EventSlice {
+  private readonly masks = new IdBitmap()
+  private readonly images = new IdBitmap()
+  private readonly page
+
+  constructor(db: ProjectDb) {
+    // A name of its own per slice: a function registered on the connection lives as long as it does.
+    const inSlice = `tessera_bundle_slice_${++slices}`
+    db.function(inSlice, { deterministic: true }, (entity: unknown, id: unknown) =>
+      typeof id !== 'number' ? 0 : entity === 'mask' ? Number(this.masks.has(id)) : entity === 'image' ? Number(this.images.has(id)) : 0,
+    )
+    // A scan in rowid order (the log's order): no sort, and LIMIT ends each page early.
+    this.page = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? AND ${inSlice}(entity, entity_id) ORDER BY id LIMIT ${EVENT_PAGE}`).raw()
+  }
+
+  /** Adds one exported image and its exported masks to the slice. */
+  add(imageId: number, masks: readonly MaskRecord[]): void {
+    this.images.add(imageId)
+    for (const mask of masks) this.masks.add(mask.id)
+  }
+
+  /** The slice's lines, a page at a time, in log order. */
+  *pages(): Generator<string[]> {
+    let after = 0
+    for (;;) {
+      const rows = this.page.all(after) as EventRow[]
+      if (rows.length > 0) yield rows.map(eventLine)
+      if (rows.length < EVENT_PAGE) return
+      after = (rows[rows.length - 1] as EventRow)[0]
+    }
   }
 }
 
@@ -164,15 +208,13 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
     options.onProgress?.(0, total)
 
     // 1. One pass over the selected images and their masks (each mask row is read once): the SA-1B
-    // document goes into the zip, the image's event-log lines and COCO annotations into two
-    // scratch files next to the partial zip, copied into their entries after the pass.
-    const eventsFile = await ScratchText.open(`${partial}.events`)
-    scratch.push(eventsFile)
+    // document goes into the zip, the COCO annotations into a scratch file next to the partial zip
+    // (copied into its entry after the pass), the ids into the event slice.
     // Its text is hashed where it is copied to (the coco.json entry), not here.
     const cocoFile = await ScratchText.open(`${partial}.coco`, { hash: false })
     scratch.push(cocoFile)
     const cocoAnnotations = new CocoAnnotationWriter(cocoFile.sink)
-    const eventLines = new EventSlice(db)
+    const eventSlice = new EventSlice(db)
     let masks = 0
     let events = 0
     for (const { image, masks: imageMasks } of selection.images()) {
@@ -186,18 +228,28 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
       await writer.addBuffer(name, data, { mtime: now })
       // One write per image for each scratch file (a promise per annotation costs more than its text).
       await cocoAnnotations.writeTexts(parts.map((part) => cocoAnnotationTextOf(part, image.id, COCO_CATEGORY.id)))
-      const lines = eventLines.linesOf(image.id, imageMasks)
-      if (lines.length > 0) await eventsFile.sink.write(lines.join(''))
-      events += lines.length
+      eventSlice.add(image.id, imageMasks)
       masks += imageMasks.length
       step()
     }
 
-    // 2. The event-log slice: each image's events and those of its exported masks, in log order.
-    await eventsFile.finish()
+    // 2. The event-log slice: the images' events and those of their exported masks, in log order,
+    // read page by page straight into the entry (its pieces deflate while the next pages are read).
     check()
-    await writer.addStream(EVENTS_ENTRY, eventsFile.read(), { mtime: now, signal: options.signal })
-    entries.push({ name: EVENTS_ENTRY, sha256: eventsFile.sha256, bytes: eventsFile.bytes })
+    const eventsHash = createHash('sha256')
+    let eventsBytes = 0
+    function* eventChunks(): Generator<Buffer> {
+      for (const lines of eventSlice.pages()) {
+        check()
+        const chunk = Buffer.from(lines.join(''), 'utf8')
+        eventsHash.update(chunk)
+        eventsBytes += chunk.length
+        events += lines.length
+        yield chunk
+      }
+    }
+    await writer.addStream(EVENTS_ENTRY, Readable.from(eventChunks()), { mtime: now, signal: options.signal })
+    entries.push({ name: EVENTS_ENTRY, sha256: eventsHash.digest('hex'), bytes: eventsBytes })
 
     // 3. COCO instances JSON of the same selection (its images, then the annotations of pass 1).
     await cocoFile.finish()

@@ -29,6 +29,8 @@ const MAX_QUEUED_BUFFERS = 16
 const SYNC_DEFLATE_MAX_BYTES = 16 * 1024
 /** Streamed entries are deflated in pieces of about this many bytes. */
 const STREAM_PIECE_BYTES = 1 << 20
+/** Pieces of a streamed entry deflating at once (these machines have 2 cores; memory: this many pieces in and out). */
+const PARALLEL_PIECES = 2
 
 const UINT32_LIMIT = 0xffffffff
 const UINT16_LIMIT = 0xffff
@@ -210,31 +212,36 @@ export class ZipWriter {
     let crc = 0
     let pending: Buffer[] = []
     let pendingBytes = 0
-    const emit = async () => {
-      const piece = Buffer.concat(pending)
+    // Pieces deflate on the thread pool, PARALLEL_PIECES at once, and are written in order: the
+    // source is read and checksummed while earlier pieces deflate.
+    const deflating: Promise<Buffer>[] = []
+    const writeOldest = async () => {
+      const body = await (deflating.shift() as Promise<Buffer>)
+      entry.compressedSize += body.length
+      await this.write(body)
+    }
+    const emit = async (last: boolean) => {
+      const piece = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending)
       pending = []
       pendingBytes = 0
       crc = crc32(piece, crc)
       entry.uncompressedSize += piece.length
       // Each piece is a complete deflate block sequence except the last (Z_SYNC_FLUSH), so pieces concatenate.
-      const body = compress ? await deflatePiece(piece, false) : piece
-      entry.compressedSize += body.length
-      await this.write(body)
+      const body = compress ? deflatePiece(piece, last) : Promise.resolve(piece)
+      body.catch(() => undefined)
+      deflating.push(body)
+      if (deflating.length >= PARALLEL_PIECES) await writeOldest()
     }
     for await (const chunk of source) {
       stopIfAborted()
       const buffer = chunk as Buffer
       pending.push(buffer)
       pendingBytes += buffer.length
-      if (pendingBytes >= STREAM_PIECE_BYTES) await emit()
+      if (pendingBytes >= STREAM_PIECE_BYTES) await emit(false)
     }
     stopIfAborted()
-    const last = Buffer.concat(pending)
-    crc = crc32(last, crc)
-    entry.uncompressedSize += last.length
-    const body = compress ? await deflatePiece(last, true) : last
-    entry.compressedSize += body.length
-    await this.write(body)
+    await emit(true)
+    while (deflating.length > 0) await writeOldest()
     entry.crc = crc
     const descriptor = Buffer.alloc(24)
     descriptor.writeUInt32LE(0x08074b50, 0)

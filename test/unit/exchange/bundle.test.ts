@@ -207,6 +207,33 @@ describe('bundle round trip', () => {
     expect(target.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(eventsBefore + 1)
   })
 
+  it("carries exactly the event-log slice of a filtered selection, in log order", async () => {
+    const source = sourceProject()
+    const [a] = source.ids as [number, number, number]
+    const [acceptedOnA, rejectedOnA] = source.masks as [number, number, number]
+    const path = join(dir, 'slice.zip')
+    const { manifest } = await writeBundle(source.db, path, {
+      ...EXPORTER,
+      filter: { images: { kind: 'ids', ids: [a] }, states: ['accepted'] },
+    })
+    const lines = (await readZipEntries(path))
+      .find((entry) => entry.name === 'events.jsonl')
+      ?.data.toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: number; entity: string; entity_id: number; kind: string })
+    const expected = source.db
+      .prepare(
+        "SELECT id, entity, entity_id, kind FROM events WHERE (entity = 'mask' AND entity_id = ?) OR (entity = 'image' AND entity_id = ?) ORDER BY id",
+      )
+      .all(acceptedOnA, a)
+    expect(expected.length).toBeGreaterThan(2)
+    expect(lines?.map(({ id, entity, entity_id, kind }) => ({ id, entity, entity_id, kind }))).toEqual(expected)
+    expect(manifest.counts).toMatchObject({ images: 1, masks: 1, events: expected.length })
+    // The rejected mask of the same image and the other images' events stay home.
+    expect(lines?.some((line) => line.entity === 'mask' && line.entity_id === rejectedOnA)).toBe(false)
+  })
+
   it('includes original image files named by content hash, skipping files that changed since import', async () => {
     const root = join(dir, 'image-root')
     await rm(root, { recursive: true, force: true })
