@@ -144,7 +144,9 @@ class EventSlice {
       typeof id !== 'number' ? 0 : entity === 'mask' ? Number(this.masks.has(id)) : entity === 'image' ? Number(this.images.has(id)) : 0,
     )
     // A scan in rowid order (the log's order): no sort, and LIMIT ends each page early.
-    this.page = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? AND ${inSlice}(entity, entity_id) ORDER BY id LIMIT ${EVENT_PAGE}`).raw()
+    this.page = db
+      .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? AND ${inSlice}(entity, entity_id) ORDER BY id LIMIT ${EVENT_PAGE}`)
+      .raw()
   }
 
   /** Adds one exported image and its exported masks to the slice. */

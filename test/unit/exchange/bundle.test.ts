@@ -207,7 +207,7 @@ describe('bundle round trip', () => {
     expect(target.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(eventsBefore + 1)
   })
 
-  it("carries exactly the event-log slice of a filtered selection, in log order", async () => {
+  it('carries exactly the event-log slice of a filtered selection, in log order', async () => {
     const source = sourceProject()
     const [a] = source.ids as [number, number, number]
     const [acceptedOnA, rejectedOnA] = source.masks as [number, number, number]
