@@ -144,6 +144,10 @@ export const exchangeSuite: BenchSuite = async () => {
       writeBundle(source.db, bundlePath, { exporter: { name: 'tessera-bench', version: '0' }, actor: 'bench' }),
     )
     if (bundle.result.manifest.counts.masks !== MASK_COUNT) throw new Error(`bundle has ${bundle.result.manifest.counts.masks} masks`)
+    // Every mask and image is exported, so the event slice is every mask and image event (ids far past the bitmaps' first size).
+    const sliceEvents = source.db.prepare("SELECT count(*) FROM events WHERE entity IN ('mask', 'image')").pluck().get() as number
+    if (bundle.result.manifest.counts.events !== sliceEvents)
+      throw new Error(`bundle has ${bundle.result.manifest.counts.events} of the ${sliceEvents} events of its masks and images`)
     const bundleBytes = await sizeOf(bundlePath)
 
     const sa1bDir = join(work, 'sa1b')

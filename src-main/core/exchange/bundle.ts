@@ -27,6 +27,7 @@ import {
   type BundleModel,
 } from './bundle-format'
 import { ExchangeError } from './exchange-error'
+import { IdBitmap } from './id-bitmap'
 import { COCO_CATEGORY, CocoAnnotationWriter, writeCoco } from './export-coco'
 import { ExportSelection, type ExportFilter } from './export-filter'
 import {
@@ -105,24 +106,6 @@ function eventLine(row: EventRow): string {
 /** Events read per page of the slice (one statement step each; the cursor never stays open across an await). */
 const EVENT_PAGE = 4096
 
-/** A set of row ids as one bit each (rowids are dense: memory is max id / 8 bytes, 1.25 MB for 10 million masks). */
-class IdBitmap {
-  private bits = new Uint8Array(1024)
-
-  add(id: number): void {
-    if (id >> 3 >= this.bits.length) {
-      const grown = new Uint8Array(Math.max(this.bits.length * 2, (id >> 3) + 1))
-      grown.set(this.bits)
-      this.bits = grown
-    }
-    this.bits[id >> 3]! |= 1 << (id & 7)
-  }
-
-  has(id: number): boolean {
-    return ((this.bits[id >> 3] ?? 0) & (1 << (id & 7))) !== 0
-  }
-}
-
 let slices = 0
 
 /**
@@ -137,16 +120,26 @@ class EventSlice {
   private readonly images = new IdBitmap()
   private readonly page
 
-  constructor(db: ProjectDb) {
-    // A name of its own per slice: a function registered on the connection lives as long as it does.
-    const inSlice = `tessera_bundle_slice_${++slices}`
-    db.function(inSlice, { deterministic: true }, (entity: unknown, id: unknown) =>
+  private readonly inSlice = `tessera_bundle_slice_${++slices}`
+
+  constructor(private readonly db: ProjectDb) {
+    // A name of its own per slice (two exports on one connection each test their own ids).
+    db.function(this.inSlice, (entity: unknown, id: unknown) =>
       typeof id !== 'number' ? 0 : entity === 'mask' ? Number(this.masks.has(id)) : entity === 'image' ? Number(this.images.has(id)) : 0,
     )
     // A scan in rowid order (the log's order): no sort, and LIMIT ends each page early.
     this.page = db
-      .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? AND ${inSlice}(entity, entity_id) ORDER BY id LIMIT ${EVENT_PAGE}`)
+      .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? AND ${this.inSlice}(entity, entity_id) ORDER BY id LIMIT ${EVENT_PAGE}`)
       .raw()
+  }
+
+  /**
+   * Lets go of the bitmaps: a function stays registered as long as the connection is open, so the
+   * name is given a stub (better-sqlite3 cannot unregister), a few bytes a bundle instead of a bit per mask.
+   */
+  release(): void {
+    // Same arity: SQLite keeps one function per name and argument count.
+    if (this.db.open) this.db.function(this.inSlice, (_entity: unknown, _id: unknown) => 0)
   }
 
   /** Adds one exported image and its exported masks to the slice. */
@@ -204,6 +197,7 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
   const entries: BundleManifest['entries'] = []
   const scratch: ScratchText[] = []
   let zip: ZipWriter | null = null
+  let releaseSlice = () => {}
   try {
     zip = await ZipWriter.create(partial)
     const writer = zip
@@ -217,6 +211,7 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
     scratch.push(cocoFile)
     const cocoAnnotations = new CocoAnnotationWriter(cocoFile.sink)
     const eventSlice = new EventSlice(db)
+    releaseSlice = () => eventSlice.release()
     let masks = 0
     let events = 0
     for (const { image, masks: imageMasks } of selection.images()) {
@@ -341,6 +336,7 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
     throw failure ?? error
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
+    releaseSlice()
     for (const file of scratch) await file.remove()
   }
 }

@@ -232,6 +232,12 @@ describe('bundle round trip', () => {
     expect(manifest.counts).toMatchObject({ images: 1, masks: 1, events: expected.length })
     // The rejected mask of the same image and the other images' events stay home.
     expect(lines?.some((line) => line.entity === 'mask' && line.entity_id === rejectedOnA)).toBe(false)
+
+    // A later export on the same connection (the first one's slice released) carries its own slice.
+    const whole = await writeBundle(source.db, join(dir, 'slice-whole.zip'), EXPORTER)
+    expect(whole.manifest.counts.events).toBe(
+      source.db.prepare("SELECT count(*) FROM events WHERE entity IN ('mask', 'image')").pluck().get(),
+    )
   })
 
   it('includes original image files named by content hash, skipping files that changed since import', async () => {
