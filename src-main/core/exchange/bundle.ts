@@ -223,7 +223,7 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
       const data = Buffer.from(sa1bDocumentText(document, parts), 'utf8')
       entries.push({ name, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length })
       await writer.addBuffer(name, data, { mtime: now })
-      // One write per image for each scratch file (a promise per annotation costs more than its text).
+      // One write per image to the scratch file (a promise per annotation costs more than its text).
       await cocoAnnotations.writeTexts(parts.map((part) => cocoAnnotationTextOf(part, image.id, COCO_CATEGORY.id)))
       eventSlice.add(image.id, imageMasks)
       masks += imageMasks.length

@@ -34,7 +34,6 @@ export function openProjectDb(file: string, options: { create: boolean } = { cre
     // masks, which lie on pages shared with other images; with the default cache each such page is
     // read again from the file for every image on it. Bounded, so memory stays flat.
     db.pragma('cache_size = -65536')
-    db.pragma('temp_store = MEMORY')
     migrate(db, MIGRATIONS)
     return db
   } catch (error) {
