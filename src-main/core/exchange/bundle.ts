@@ -206,8 +206,7 @@ export async function writeBundle(db: ProjectDb, target: string, options: Bundle
     // 1. One pass over the selected images and their masks (each mask row is read once): the SA-1B
     // document goes into the zip, the COCO annotations into a scratch file next to the partial zip
     // (copied into its entry after the pass), the ids into the event slice.
-    // Its text is hashed where it is copied to (the coco.json entry), not here.
-    const cocoFile = await ScratchText.open(`${partial}.coco`, { hash: false })
+    const cocoFile = await ScratchText.open(`${partial}.coco`)
     scratch.push(cocoFile)
     const cocoAnnotations = new CocoAnnotationWriter(cocoFile.sink)
     const eventSlice = new EventSlice(db)

@@ -122,12 +122,13 @@ export async function writeViaPartial<T>(target: string, write: (stream: Writabl
 }
 
 /**
- * A scratch file an export writes text into during one pass (SHA-256 and size kept as it goes),
- * then copies into its real destination and removes: how one pass over the masks feeds several
- * zip entries, which a zip can only hold one after another. Disk holds the text, not memory.
+ * A scratch file an export writes text into during one pass, then copies into its real destination
+ * and removes: how one pass over the masks feeds several zip entries, which a zip can only hold one
+ * after another. Disk holds the text, not memory. Not hashed here: the text is hashed where it is
+ * copied to.
  */
 export class ScratchText {
-  private sha256Hex: string | null = null
+  private finished = false
   private failure: Error | null = null
 
   private constructor(
@@ -138,33 +139,23 @@ export class ScratchText {
     stream.on('error', (error) => (this.failure ??= error))
   }
 
-  /** With `hash: false` the file's SHA-256 is not kept (`sha256` is then ''). */
-  static async open(path: string, options: { hash?: boolean } = {}): Promise<ScratchText> {
+  static async open(path: string): Promise<ScratchText> {
     const stream = createWriteStream(path)
     await once(stream, 'open')
-    return new ScratchText(path, stream, new TextSink(stream, options))
-  }
-
-  get bytes(): number {
-    return this.sink.bytes
-  }
-
-  /** SHA-256 (hex) of the whole file; known once `finish` has closed it. */
-  get sha256(): string {
-    if (this.sha256Hex === null) throw new Error(`${this.path} is still being written`)
-    return this.sha256Hex
+    return new ScratchText(path, stream, new TextSink(stream, { hash: false }))
   }
 
   /** Flushes and closes the file (after which it can be read). */
   async finish(): Promise<void> {
-    this.sha256Hex = await this.sink.end()
+    await this.sink.end()
+    this.finished = true
     if (!this.stream.closed) await once(this.stream, 'close')
     if (this.failure) throw this.failure
   }
 
   /** The finished file's bytes. */
   read(): Readable {
-    if (this.sha256Hex === null) throw new Error(`${this.path} is still being written`)
+    if (!this.finished) throw new Error(`${this.path} is still being written`)
     return createReadStream(this.path)
   }
 
