@@ -16,21 +16,24 @@ class ImageCatalog {
   version = $state(0)
   private pages = new Map<number, ImageSummary[]>()
   private inflight = new Map<number, Promise<void>>()
-  private generation = 0
+  /** Requests are numbered; a page keeps the answer of the newest request that reached it, whatever order answers arrive in. */
+  private requestSeq = 0
+  private appliedSeq = new Map<number, number>()
+  /** The request whose answer set `total` and `counts` (project-wide: the newest answer of any page). */
+  private countsSeq = 0
+  /** Answers to requests numbered at or below this were asked before the last `forget`. */
+  private floorSeq = 0
 
   async setFilter(status: ImageStatus | null): Promise<void> {
     this.filter = status
-    this.pages.clear()
-    this.generation++
+    this.forget()
     this.version++
     await this.loadPage(0)
   }
 
   async reset(): Promise<void> {
     this.filter = null
-    this.pages.clear()
-    this.inflight.clear()
-    this.generation++
+    this.forget()
     await this.loadPage(0)
     this.issues = await call('images:issues', {})
   }
@@ -38,7 +41,6 @@ class ImageCatalog {
   /** Refetches the pages already seen (after an import step or rescan). */
   async refresh(): Promise<void> {
     const seen = [...this.pages.keys()]
-    this.generation++
     this.inflight.clear()
     await Promise.all((seen.length > 0 ? seen : [0]).map((page) => this.loadPage(page)))
     this.issues = await call('images:issues', {})
@@ -82,18 +84,33 @@ class ImageCatalog {
     }
   }
 
+  /** Drops every page, and every answer still on its way (it was asked under another filter or project). */
+  private forget(): void {
+    this.pages.clear()
+    this.inflight.clear()
+    this.appliedSeq.clear()
+    this.requestSeq++
+    this.floorSeq = this.requestSeq
+  }
+
   private loadPage(page: number): Promise<void> {
-    const generation = this.generation
+    const seq = ++this.requestSeq
     const status = this.filter ?? undefined
     const request = call('images:list', { offset: page * PAGE_SIZE, limit: PAGE_SIZE, status }).then((result: ImagePage) => {
-      if (generation !== this.generation && this.pages.has(page)) return
+      if (seq <= this.floorSeq || seq < (this.appliedSeq.get(page) ?? 0)) return
+      this.appliedSeq.set(page, seq)
       this.pages.set(page, result.items)
-      this.total = result.total
-      this.counts = result.counts
+      if (seq > this.countsSeq) {
+        this.countsSeq = seq
+        this.total = result.total
+        this.counts = result.counts
+      }
       this.version++
     })
     this.inflight.set(page, request)
-    return request.finally(() => this.inflight.delete(page))
+    return request.finally(() => {
+      if (this.inflight.get(page) === request) this.inflight.delete(page)
+    })
   }
 }
 

@@ -85,6 +85,11 @@ class SegmenterState {
   canUndo = $state(false)
   canRedo = $state(false)
   busy = $state(false)
+  /**
+   * The object is on its way to the database: the draft is the commit request now and takes no more
+   * input until the answer comes (then it is cleared, or on failure editable again).
+   */
+  committing = $state(false)
   error = $state<string | null>(null)
   /** Round trip of the last prediction as the renderer saw it, in ms. */
   lastRoundTripMs = $state<number | null>(null)
@@ -214,6 +219,7 @@ class SegmenterState {
     this.pixelCache.clear()
     this.liveStroke = null
     this.busy = false
+    this.committing = false
     this.error = null
     this.replaces = null
     this.resolvesSkipped = null
@@ -278,6 +284,7 @@ class SegmenterState {
   }
 
   addPoint(point: PromptPoint): Promise<void> {
+    if (this.committing) return Promise.resolve()
     this.beginEffort()
     this.clicks++
     this.draft.push({ points: [...this.snapshot.points, point], pending: true, label: `Add ${point.label} point` })
@@ -286,6 +293,7 @@ class SegmenterState {
   }
 
   setBox(box: PromptBox): Promise<void> {
+    if (this.committing) return Promise.resolve()
     this.beginEffort()
     this.clicks++
     this.draft.push({ box, pending: true, label: this.snapshot.box ? 'Move the box' : 'Draw a box' })
@@ -295,6 +303,7 @@ class SegmenterState {
 
   /** Backspace: the last point goes (or the box, when there are no points); an undoable step. */
   removeLastPrompt(): Promise<void> {
+    if (this.committing) return Promise.resolve()
     const { points, box, candidates } = this.snapshot
     if (points.length === 0 && box === null) return Promise.resolve()
     const nextPoints = points.length > 0 ? points.slice(0, -1) : points
@@ -313,6 +322,7 @@ class SegmenterState {
 
   /** Shows another of the candidates (Tab): an undoable choice. */
   cycle(step = 1): void {
+    if (this.committing) return
     const count = this.snapshot.candidates.length
     if (count < 2) return
     const shown = (this.snapshot.shown + step + count) % count
@@ -321,12 +331,14 @@ class SegmenterState {
   }
 
   choose(index: number): void {
+    if (this.committing) return
     if (index === this.snapshot.shown || !this.snapshot.candidates[index]) return
     this.draft.push({ shown: index, label: `Show candidate ${index + 1}` })
     this.sync()
   }
 
   undo(): boolean {
+    if (this.committing) return false
     if (!this.draft.undo()) return false
     this.requestSeq++ // the answer to a prompt that was undone must not land
     this.busy = false
@@ -336,6 +348,7 @@ class SegmenterState {
   }
 
   redo(): boolean {
+    if (this.committing) return false
     if (!this.draft.redo()) return false
     this.sync()
     if (this.snapshot.pending) void this.predict(false)
@@ -373,6 +386,7 @@ class SegmenterState {
   // ── brush and eraser ──────────────────────────────────────────────────────────────────────────
 
   beginStroke(stroke: BrushStroke): boolean {
+    if (this.committing) return false
     const size = this.size
     if (!size || this.imageId === null) return false
     this.beginEffort()
@@ -420,8 +434,25 @@ class SegmenterState {
 
   // ── commit ────────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Commits the object through `send` (true when stored): the draft takes no input meanwhile, so a
+   * key pressed before the answer (undo, say) cannot change what is being stored. Cleared once stored.
+   */
+  async commit(send: (request: DraftCommit) => Promise<boolean>): Promise<void> {
+    const request = this.busy || this.committing ? null : this.commitRequest()
+    if (!request) return
+    this.committing = true
+    let stored = false
+    try {
+      stored = await send(request)
+    } finally {
+      if (stored) this.clear()
+      else this.committing = false
+    }
+  }
+
   /** What to commit now, or null when there is nothing (empty pixels, or an answer still coming). */
-  commitRequest(): DraftCommit | null {
+  private commitRequest(): DraftCommit | null {
     const size = this.size
     const pixels = this.pixels
     if (!size || !pixels || !this.raster || this.snapshot.pending || this.liveStroke) return null

@@ -82,11 +82,18 @@ describe('a project from a folder', () => {
     const seen = new Set<string>()
     const grid = page.getByTestId('image-grid')
     for (let step = 0; step < 30; step++) {
+      // Collect once the rows drawn cover the visible part of the grid (after a scroll the virtualiser
+      // draws the new rows a frame later) and every thumbnail drawn has loaded or failed.
       await expect
         .poll(() =>
-          page.evaluate(() =>
-            [...document.querySelectorAll('[data-testid=grid-cell] img')].every((img) => (img as HTMLImageElement).complete),
-          ),
+          page.evaluate(() => {
+            const scroller = document.querySelector('[data-testid=image-grid]')!
+            const cells = [...scroller.querySelectorAll('[data-testid=grid-cell]')]
+            const lastBottom = Math.max(...cells.map((cell) => cell.getBoundingClientRect().bottom))
+            const covered = lastBottom + 16 >= scroller.getBoundingClientRect().bottom // a row gap of slack
+            const images = cells.map((cell) => cell.querySelector('img'))
+            return covered && images.every((img) => img !== null && img.complete)
+          }),
         )
         .toBe(true)
       const loaded = await page.evaluate(() =>
