@@ -46,6 +46,19 @@ async function waitForImportIdle(): Promise<void> {
     .toBe(0)
 }
 
+/** Opens an image from the grid; when its cell is not drawn, says what the grid holds instead. */
+async function openFromGrid(name: string): Promise<void> {
+  const cell = page.locator(`[data-testid=grid-cell][title="${name}"]`)
+  try {
+    await cell.waitFor({ timeout: 15_000 })
+  } catch {
+    const drawn = await page.getByTestId('grid-cell').evaluateAll((cells) => cells.map((cell) => cell.getAttribute('title')))
+    const scroll = await page.getByTestId('image-grid').evaluate((grid) => [grid.scrollTop, grid.clientHeight, grid.scrollHeight])
+    throw new Error(`${name} is not drawn in the grid; drawn: ${JSON.stringify(drawn)}; scroll top/height/content ${scroll.join('/')}`)
+  }
+  await cell.click()
+}
+
 describe('a project from a folder', () => {
   it('shows the home screen with its actions', async () => {
     await page.goto(app.shell.url)
@@ -112,7 +125,7 @@ describe('a project from a folder', () => {
   })
 
   it('opens an image, zooms at the cursor and goes to the next image with the keyboard', async () => {
-    await page.locator('[data-testid=grid-cell][title="img-000.jpg"]').click()
+    await openFromGrid('img-000.jpg')
     await expect.poll(() => page.getByTestId('image-title').innerText()).toBe('img-000.jpg')
     const canvas = page.getByTestId('image-canvas')
     await canvas.locator('canvas').waitFor()
@@ -152,7 +165,7 @@ describe('a project from a folder', () => {
     // Done opens the next unfinished image. Esc straight after it once took the person back to that image
     // when the answer came late, or left a destroyed canvas to draw it on.
     for (const name of ['img-004.jpg', 'img-005.jpg', 'img-006.jpg']) {
-      await page.locator(`[data-testid=grid-cell][title="${name}"]`).click()
+      await openFromGrid(name)
       await expect.poll(() => page.getByTestId('image-title').innerText()).toBe(name)
       await page.getByTestId('status-done').click()
       await page.getByTestId('done-reason').fill('Nothing to annotate in this picture')
