@@ -189,7 +189,7 @@ describe('SIMD mask kernels', () => {
     const scene = fc
       .record({
         srcWidth: fc.integer({ min: 4, max: 40 }),
-        srcHeight: fc.integer({ min: 1, max: 12 }),
+        srcHeight: fc.integer({ min: 1, max: 24 }), // tall enough for rows outside the resampled band
         width: fc.integer({ min: 1, max: 70 }),
         height: fc.integer({ min: 1, max: 10 }),
         offset: fc.constantFrom(1, 0.5),
@@ -266,6 +266,52 @@ describe('SIMD mask kernels', () => {
         expect([...arena.rleOf(again).counts]).toEqual(wantRle)
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('answer each of a run of candidates on one frame as a fresh arena does (no rows of an earlier one leak in)', () => {
+    // One arena per worker serves every candidate of a frame: the rows it resamples for one object must
+    // not stand in for the next object's background rows, nor its columns for the next one's.
+    const frame = { width: 150, height: 100 }
+    const crop = samResizedSize(frame)
+    const resample: Resample2d = {
+      horizontal: { inSize: 256, ...composedUpscaleTaps(crop.width, frame.width) },
+      vertical: { inSize: 256, ...composedUpscaleTaps(crop.height, frame.height) },
+    }
+    const rect = fc.record({
+      x: fc.integer({ min: 0, max: 255 }),
+      y: fc.integer({ min: 0, max: 255 }),
+      w: fc.integer({ min: 1, max: 120 }),
+      h: fc.integer({ min: 1, max: 120 }),
+      value: fc.float({ min: -3, max: 8, noNaN: true }),
+    })
+    // Now and then an object over the whole source, whose values would show wherever they outlived it.
+    const whole = fc.constant({ x: 0, y: 0, w: 256, h: 256, value: 5 })
+    const plane = fc.array(fc.oneof(rect, rect, whole), { minLength: 0, maxLength: 3 }).map((rects) => {
+      const values = new Float32Array(256 * 256).fill(-10)
+      for (const { x, y, w, h, value } of rects)
+        for (let r = y; r < Math.min(256, y + h); r++) values.fill(value, r * 256 + x, r * 256 + Math.min(256, x + w))
+      return values
+    })
+    const shared = new MaskKernelArena()
+    const layout = { ...frame, logitPlanes: 1, maskPlanes: 1, source: { width: 256, height: 256, planes: 1 } }
+    fc.assert(
+      fc.property(fc.array(plane, { minLength: 2, maxLength: 4 }), (planes) => {
+        for (const values of planes) {
+          shared.layout(layout)
+          shared.sourcePlane(0).set(values)
+          const got = shared.resampleThreshold(0, 0, resample, 1)
+          const gotRle = [...shared.rleOf(got).counts]
+          const fresh = new MaskKernelArena()
+          fresh.layout(layout)
+          fresh.sourcePlane(0).set(values)
+          const want = fresh.resampleThreshold(0, 0, resample, 1, 0) // logits written: every row and column resampled
+          expect([got.above, got.aboveLow]).toEqual([want.above, want.aboveLow])
+          expect([...got.rowTransitions]).toEqual([...want.rowTransitions])
+          expect(gotRle).toEqual([...fresh.rleOf(want).counts])
+        }
+      }),
+      { numRuns: 40 },
     )
   })
 

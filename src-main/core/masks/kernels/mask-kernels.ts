@@ -39,7 +39,16 @@ interface WasmApi {
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
 interface KernelExports {
-  resample_rows(src: number, srcStride: number, rows: number, offsets: number, weights: number, dst: number, width: number): void
+  resample_rows(
+    src: number,
+    srcStride: number,
+    rows: number,
+    offsets: number,
+    weights: number,
+    dst: number,
+    width: number,
+    dstStride: number,
+  ): void
   resample_threshold(
     src: number,
     taps: number,
@@ -53,8 +62,11 @@ interface KernelExports {
     rowMaxes: number,
     skipBelow: number,
     edges: number,
+    x0: number,
+    x1: number,
   ): void
   row_maxima(src: number, rows: number, width: number, dst: number): void
+  column_maxima(src: number, rows: number, width: number, dst: number): void
 }
 
 /** How far a row's weights may sum from 1 for the background skip to stay exact (float32 weights). */
@@ -62,7 +74,8 @@ const WEIGHT_SUM_TOLERANCE = 1e-5
 /**
  * How far below −offset a row's source maximum must lie for the row to be skipped, relative to
  * max(1, offset). Sound at any magnitude: a skipped sum has negative terms only, so float32 rounding moves
- * it by a relative 3·10⁻⁷ at most, and the weights sum to 1 within WEIGHT_SUM_TOLERANCE.
+ * it by a relative 3·10⁻⁷ at most per pass, and the weights of each axis sum to 1 within
+ * WEIGHT_SUM_TOLERANCE (with both axes bounded by the source maxima: a relative 2.1·10⁻⁵ in all).
  */
 const SKIP_MARGIN = 1e-4
 
@@ -126,6 +139,12 @@ export interface ArenaLayout {
 
 const NO_SOURCE = { width: 0, height: 0, planes: 0 } as const
 
+/** Output columns x0 ≤ x < x1. */
+interface ColumnRange {
+  readonly x0: number
+  readonly x1: number
+}
+
 export class MaskKernelArena {
   private readonly memory = new wasm.Memory({ initial: 1 })
   private readonly kernels: KernelExports
@@ -144,11 +163,17 @@ export class MaskKernelArena {
   private rowMaximaAt = RESULT_BYTES
   /** The vertical taps in memory are non-negative and sum to 1 per row, so background rows may be skipped. */
   private convexRows = false
+  /** The horizontal taps are too: a resampled row then never exceeds its source row's maximum. */
+  private convexColumns = false
   /** What the tap tables in memory hold, so repeated calls for one frame do not rewrite them. */
   private tablesFor: Resample2d | 'identity' | null = null
   /** First source row the resampled rows start at (for the tables in memory). */
   private firstSourceRow = 0
   private sourceRows = 0
+  /** The maximum of each source column over the resampled band (source width floats). */
+  private columnMaximaAt = RESULT_BYTES
+  /** Per resampled row: 1 while it holds NaN in every column (see resampleBand), so it is not filled again. */
+  private nanRows = new Uint8Array(0)
 
   constructor() {
     const instance = new wasm.Instance(kernelModule(), { env: { memory: this.memory } })
@@ -186,7 +211,8 @@ export class MaskKernelArena {
     const horizontalAt = align(rowsAt + source.height * width * 4, 16)
     const rowTapsAt = align(horizontalAt + width * 4 + width * TAPS * 4, 16)
     const rowMaximaAt = align(rowTapsAt + height * ROW_TAP_BYTES, 16)
-    const end = rowMaximaAt + source.height * 4
+    const columnMaximaAt = align(rowMaximaAt + source.height * 4, 16)
+    const end = columnMaximaAt + source.width * 4
     if (end > MAX_ARENA_BYTES) {
       throw new RangeError(
         `a ${width}×${height} frame with ${logitPlanes} logit planes needs ${end} bytes, more than the arena's ${MAX_ARENA_BYTES}`,
@@ -203,6 +229,8 @@ export class MaskKernelArena {
     this.horizontalAt = horizontalAt
     this.rowTapsAt = rowTapsAt
     this.rowMaximaAt = rowMaximaAt
+    this.columnMaximaAt = columnMaximaAt
+    this.nanRows = new Uint8Array(source.height) // the rows' contents are unknown now
     this.tablesFor = null
   }
 
@@ -275,32 +303,123 @@ export class MaskKernelArena {
       throw new RangeError(`taps from ${horizontal.inSize}×${vertical.inSize} do not match the ${source.width}×${source.height} source`)
     }
     if (this.tablesFor !== resample) this.writeResampleTaps(resample)
-    this.kernels.resample_rows(
-      plane.byteOffset + this.firstSourceRow * source.width * 4,
-      source.width * 4,
-      this.sourceRows,
-      this.horizontalAt,
-      this.horizontalAt + width * 4,
-      this.rowsAt,
-      width,
-    )
+    const firstRowAt = plane.byteOffset + this.firstSourceRow * source.width * 4
     // Background rows are skipped when every output row is a convex combination of its source rows and
     // the logits are not wanted (skipped rows leave no values behind).
     const skip = this.convexRows && logitsAt === 0
-    if (skip) this.kernels.row_maxima(this.rowsAt, this.sourceRows, width, this.rowMaximaAt)
-    return this.runThreshold(this.rowsAt, maskPlane, { logitsAt, rowMaximaAt: skip ? this.rowMaximaAt : 0, edges: true }, offset)
+    let columns = { x0: 0, x1: width }
+    if (skip && this.convexColumns) {
+      columns = this.resampleBand(firstRowAt, source.width, offset)
+    } else {
+      this.resampleRows(firstRowAt, source.width, 0, this.sourceRows, columns)
+      this.nanRows.fill(0)
+      if (skip) this.kernels.row_maxima(this.rowsAt, this.sourceRows, width, this.rowMaximaAt)
+    }
+    return this.runThreshold(
+      this.rowsAt,
+      maskPlane,
+      { logitsAt, rowMaximaAt: skip ? this.rowMaximaAt : 0, edges: true, ...columns },
+      offset,
+    )
+  }
+
+  /** Resampled rows [start, end) of the rows in use, columns [x0, x1) only (rows keep the frame's stride). */
+  private resampleRows(firstRowAt: number, sourceWidth: number, start: number, end: number, { x0, x1 }: ColumnRange): void {
+    const rowBytes = this.laid.width * 4
+    this.kernels.resample_rows(
+      firstRowAt + start * sourceWidth * 4,
+      sourceWidth * 4,
+      end - start,
+      this.horizontalAt + x0 * 4,
+      this.horizontalAt + this.laid.width * 4 + x0 * TAPS * 4,
+      this.rowsAt + start * rowBytes + x0 * 4,
+      x1 - x0,
+      rowBytes,
+    )
+  }
+
+  /**
+   * Resamples only the band of source rows, and the range of columns, a mask bit or a stability count can
+   * come from. With convex taps both ways a resampled value stays at or below the largest source value
+   * its taps read, so the 256-wide source's row and column maxima bound the frame-wide rows:
+   * - a row ≥ TAPS − 1 rows from every row reaching skipBelow is only ever read by output windows that
+   *   lie below −offset throughout. Those rows are filled with NaN instead of resampled: NaN is neither
+   *   > 0 nor > −offset, so the windows reading them give exactly the answer the real values would;
+   * - an output column whose four source columns stay below skipBelow (over the band) is below −offset in
+   *   every row: no mask bit, no count, no transition. Only the columns between the first and the last
+   *   other one are resampled and thresholded; the mask rows are zero elsewhere.
+   */
+  private resampleBand(firstRowAt: number, sourceWidth: number, offset: number): ColumnRange {
+    const { width } = this.laid
+    const rows = this.sourceRows
+    this.kernels.row_maxima(firstRowAt, rows, sourceWidth, this.rowMaximaAt)
+    const maxima = new Float32Array(this.memory.buffer, this.rowMaximaAt, rows)
+    const skipBelow = skipBelowFor(offset)
+    let lowest = rows
+    let highest = -1
+    for (let r = 0; r < rows; r++) {
+      if (!((maxima[r] as number) < skipBelow)) {
+        lowest = Math.min(lowest, r)
+        highest = r
+      }
+    }
+    const start = Math.max(0, lowest - (TAPS - 1))
+    const end = Math.min(rows, highest + TAPS) // exclusive; empty when no row reaches skipBelow
+    // Rows outside the band hold NaN; only those that held values since are filled again.
+    const rowBytes = width * 4
+    const bytes = new Uint8Array(this.memory.buffer)
+    const nanRows = this.nanRows
+    for (let r = 0; r < rows; r++) {
+      if (r >= start && r < end) nanRows[r] = 0
+      else if (!nanRows[r]) {
+        bytes.fill(0xff, this.rowsAt + r * rowBytes, this.rowsAt + (r + 1) * rowBytes)
+        nanRows[r] = 1
+      }
+    }
+    if (end <= start) return { x0: 0, x1: 0 }
+    const columns = this.liveColumns(firstRowAt, sourceWidth, start, end, skipBelow)
+    if (columns.x1 > columns.x0) this.resampleRows(firstRowAt, sourceWidth, start, end, columns)
+    return columns
+  }
+
+  /** Output columns whose source window reaches skipBelow in source rows [start, end): from the first to the last. */
+  private liveColumns(firstRowAt: number, sourceWidth: number, start: number, end: number, skipBelow: number): ColumnRange {
+    const { width } = this.laid
+    this.kernels.column_maxima(firstRowAt + start * sourceWidth * 4, end - start, sourceWidth, this.columnMaximaAt)
+    // A NaN maximum is not < skipBelow: such a column is live (never skipped on a guess).
+    const columnMax = new Float32Array(this.memory.buffer, this.columnMaximaAt, sourceWidth)
+    const offsets = new Int32Array(this.memory.buffer, this.horizontalAt, width)
+    const live = (x: number): boolean => {
+      const window = (offsets[x] as number) / 4
+      for (let k = 0; k < TAPS; k++) if (!((columnMax[window + k] as number) < skipBelow)) return true
+      return false
+    }
+    let x0 = 0
+    while (x0 < width && !live(x0)) x0++
+    if (x0 === width) return { x0: 0, x1: 0 }
+    let x1 = width
+    while (x1 > x0 && !live(x1 - 1)) x1--
+    return { x0, x1 }
   }
 
   private runThreshold(
     src: number,
     maskPlane: number,
-    { logitsAt, rowMaximaAt, edges }: { logitsAt: number; rowMaximaAt: number; edges: boolean },
+    {
+      logitsAt,
+      rowMaximaAt,
+      edges,
+      x0 = 0,
+      x1 = this.laid.width,
+    }: { logitsAt: number; rowMaximaAt: number; edges: boolean } & Partial<ColumnRange>,
     offset: number,
   ): BinarisedRows {
     // The kernel skips the rest of a step with nothing above −offset, which is only right for offset ≥ 0.
     if (!(offset >= 0)) throw new RangeError(`the stability offset must be ≥ 0, got ${offset}`)
     const { width, height } = this.laid
     const dst = this.masksAt + maskPlane * width * height
+    // The kernel writes columns [x0, x1) only: the mask rows it writes must be zero elsewhere.
+    if (x0 > 0 || x1 < width) new Uint8Array(this.memory.buffer).fill(0, dst, dst + Math.min(height, edges ? 3 : height) * width)
     this.kernels.resample_threshold(
       src,
       this.rowTapsAt,
@@ -312,8 +431,10 @@ export class MaskKernelArena {
       this.transitionsAt,
       0,
       rowMaximaAt,
-      -offset - SKIP_MARGIN * Math.max(1, offset),
+      skipBelowFor(offset),
       edges ? 1 : 0,
+      x0,
+      x1,
     )
     const results = new Uint32Array(this.memory.buffer, 0, 3)
     // With edges, the last row is in the slot of its parity (see resample_threshold).
@@ -355,17 +476,24 @@ export class MaskKernelArena {
     const offsets = new Int32Array(this.memory.buffer, this.horizontalAt, width)
     const weights = new Float32Array(this.memory.buffer, this.horizontalAt + width * 4, width * TAPS)
     weights.fill(0)
+    let convexColumns = true
     for (let x = 0; x < width; x++) {
       const start = horizontal.start[x] as number
       const window = Math.min(start, source.width - TAPS)
       offsets[x] = window * 4
+      let sum = 0
       for (let k = 0; k < TAPS; k++) {
         const w = horizontal.weights[x * TAPS + k] as number
         if (w === 0) continue
         if (start + k < 0 || start + k >= source.width) throw new RangeError(`horizontal tap ${start + k} is outside the source`)
         weights[x * TAPS + (start - window) + k] = w
+        const stored = weights[x * TAPS + (start - window) + k] as number
+        if (!(stored >= 0)) convexColumns = false
+        sum += stored
       }
+      if (Math.abs(sum - 1) > WEIGHT_SUM_TOLERANCE) convexColumns = false
     }
+    this.convexColumns = convexColumns
     let first = Infinity
     let last = -Infinity
     let convex = true
@@ -416,6 +544,9 @@ export class MaskKernelArena {
 }
 
 const align = (bytes: number, to: number): number => Math.ceil(bytes / to) * to
+
+/** Source maxima below this leave no mask bit and no stability count (see SKIP_MARGIN). */
+const skipBelowFor = (offset: number): number => -offset - SKIP_MARGIN * Math.max(1, offset)
 
 const prefixed = (source: { width: number; height: number; planes: number }) => ({
   sourceWidth: source.width,

@@ -7,17 +7,17 @@
 (module
   (import "env" "memory" (memory 1))
 
-  ;; resample_rows(src, src_stride, rows, offsets, weights, dst, width)
+  ;; resample_rows(src, src_stride, rows, offsets, weights, dst, width, dst_stride)
   ;;
   ;; Horizontal resampling with four taps per output: for each of `rows` source rows (src + r·src_stride)
-  ;; and each output x < width,
-  ;;   dst[r·width + x] = (s[o]·w0 + s[o+2]·w2) + (s[o+1]·w1 + s[o+3]·w3)
+  ;; and each output x < width, with output row r at dst + r·dst_stride (bytes),
+  ;;   dst_r[x] = (s[o]·w0 + s[o+2]·w2) + (s[o+1]·w1 + s[o+3]·w3)
   ;; with o = offsets[x] (a byte offset into the row, i32) and w = weights[4x … 4x+3] (f32, 16-byte
   ;; aligned). Taps outside a narrower filter carry weight 0. Four outputs a step: four products, then a
   ;; 4×4 transpose-and-add, so the scalar tail sums in the same order.
   (func (export "resample_rows")
     (param $src i32) (param $src_stride i32) (param $rows i32) (param $offs i32) (param $wts i32)
-    (param $dst i32) (param $width i32)
+    (param $dst i32) (param $width i32) (param $dst_stride i32)
     (local $r i32) (local $x i32) (local $row i32) (local $out i32) (local $end4 i32) (local $o i32) (local $w i32)
     (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $s01 v128) (local $s23 v128)
     (local.set $end4 (i32.and (local.get $width) (i32.const -4)))
@@ -26,7 +26,7 @@
       (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
         (local.set $row (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $src_stride))))
-        (local.set $out (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
+        (local.set $out (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $dst_stride))))
         (local.set $x (i32.const 0))
         (block $simd_done
           (loop $simd
@@ -73,7 +73,7 @@
         (br $rows))))
 
   ;; resample_threshold(src, taps, dst, logits, width, height, offset, transitions, result, row_maxes,
-  ;;                    skip_below, edges)
+  ;;                    skip_below, edges, x0, x1)
   ;;
   ;; Vertical resampling fused with thresholding. Output row y is the weighted sum of n ≤ 4 consecutive
   ;; source rows (width floats each, row-major from src):
@@ -93,12 +93,15 @@
   ;; edges ≠ 0: mask row 0 goes to dst and rows y ≥ 1 alternate between dst + width (odd y) and
   ;; dst + 2·width (even y), so dst needs min(height, 3)·width bytes and the last row ends up at
   ;; dst + width·(2 − (height−1) mod 2) (height ≥ 2).
+  ;; Only columns x0 ≤ x < x1 are resampled and written (0 ≤ x0 ≤ x1 ≤ width): the caller knows the
+  ;; others have no mask bit and no count in any row, and zero-fills those mask bytes beforehand (skipped
+  ;; rows are zero-filled whole).
   ;; NaN and -0 are not > 0, as in JS and torch. offset must be ≥ 0. The caller reserves (height−1)·width
   ;; u32 at `transitions`.
   (func (export "resample_threshold")
     (param $src i32) (param $taps i32) (param $dst i32) (param $logits i32) (param $width i32) (param $height i32)
     (param $offset f32) (param $trans i32) (param $result i32) (param $row_maxes i32) (param $skip_below f32)
-    (param $edges i32)
+    (param $edges i32) (param $x0 i32) (param $x1 i32)
     (local $prev_dst i32) (local $t0row i32) (local $skip_row i32) (local $prev_zero i32)
     (local $row_any v128) (local $tail_any i32) (local $mq i32) (local $mx f32)
     (local $y i32) (local $x i32) (local $simd_end i32) (local $stride i32) (local $tap i32) (local $n i32)
@@ -114,7 +117,7 @@
     (local.set $lo_s (f32.neg (local.get $offset)))
     (local.set $hi (f32x4.splat (local.get $hi_s)))
     (local.set $lo (f32x4.splat (local.get $lo_s)))
-    (local.set $simd_end (i32.and (local.get $width) (i32.const -16)))
+    (local.set $simd_end (i32.add (local.get $x0) (i32.and (i32.sub (local.get $x1) (local.get $x0)) (i32.const -16))))
     (local.set $stride (i32.shl (local.get $width) (i32.const 2)))
     (local.set $t (local.get $trans))
     (local.set $y (i32.const 0))
@@ -157,7 +160,7 @@
             (local.set $row_any (v128.const i32x4 0 0 0 0))
             (local.set $tail_any (i32.const 0))
             ;; 16 pixels a step: four f32x4 sums, compared and narrowed to one i8x16 of 0/-1, masked to 0/1.
-            (local.set $x (i32.const 0))
+            (local.set $x (local.get $x0))
             (block $simd_done
               (loop $simd
                 (br_if $simd_done (i32.ge_u (local.get $x) (local.get $simd_end)))
@@ -243,10 +246,10 @@
                         (br $each_bit)))))
                 (local.set $x (i32.add (local.get $x) (i32.const 16)))
                 (br $simd)))
-            ;; The row's last width mod 16 pixels, one at a time, summed in the same order.
+            ;; The range's last (x1 − x0) mod 16 pixels, one at a time, summed in the same order.
             (block $tail_done
               (loop $tail
-                (br_if $tail_done (i32.ge_u (local.get $x) (local.get $width)))
+                (br_if $tail_done (i32.ge_u (local.get $x) (local.get $x1)))
                 (local.set $p (i32.shl (local.get $x) (i32.const 2)))
                 (local.set $v (f32.mul (f32.load (i32.add (local.get $r0) (local.get $p))) (f32x4.extract_lane 0 (local.get $w0))))
                 (if (i32.gt_u (local.get $n) (i32.const 1))
@@ -293,6 +296,39 @@
           (i32.add (i32x4.extract_lane 2 (local.get $acc_lo)) (i32x4.extract_lane 3 (local.get $acc_lo))))))
     (i32.store offset=8 (local.get $result)
       (i32.shr_u (i32.sub (local.get $t) (local.get $trans)) (i32.const 2))))
+  ;; column_maxima(src, rows, width, dst): the maximum of each of `width` columns over `rows` rows of
+  ;; width floats (row-major from src) to dst (f32 per column). A NaN anywhere in a column makes its
+  ;; maximum NaN (wasm's max), so a caller testing "max < bound" never skips it. rows ≥ 1.
+  (func (export "column_maxima") (param $src i32) (param $rows i32) (param $width i32) (param $dst i32)
+    (local $r i32) (local $c i32) (local $row i32) (local $end4 i32) (local $at i32)
+    (local.set $end4 (i32.and (local.get $width) (i32.const -4)))
+    (memory.copy (local.get $dst) (local.get $src) (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $r (i32.const 1))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $row (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
+        (local.set $c (i32.const 0))
+        (block $simd_done
+          (loop $simd
+            (br_if $simd_done (i32.ge_u (local.get $c) (local.get $end4)))
+            (local.set $at (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
+            (v128.store align=4 (local.get $at)
+              (f32x4.max (v128.load align=4 (local.get $at))
+                         (v128.load align=4 (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $simd)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $c) (local.get $width)))
+            (local.set $at (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
+            (f32.store (local.get $at)
+              (f32.max (f32.load (local.get $at)) (f32.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $tail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
   ;; row_maxima(src, rows, width, dst): the maximum of each of `rows` rows of width floats (row-major from
   ;; src) to dst (f32 per row). Values must not be NaN.
   (func (export "row_maxima") (param $src i32) (param $rows i32) (param $width i32) (param $dst i32)
