@@ -275,8 +275,8 @@ describe('SIMD mask kernels', () => {
     const frame = { width: 150, height: 100 }
     const crop = samResizedSize(frame)
     const resample: Resample2d = {
-      horizontal: { inSize: 256, ...composedUpscaleTaps(crop.width, frame.width) },
-      vertical: { inSize: 256, ...composedUpscaleTaps(crop.height, frame.height) },
+      horizontal: composedUpscaleTaps(crop.width, frame.width),
+      vertical: composedUpscaleTaps(crop.height, frame.height),
     }
     const rect = fc.record({
       x: fc.integer({ min: 0, max: 255 }),
