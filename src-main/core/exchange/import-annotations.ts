@@ -162,7 +162,7 @@ export async function prepareAnnotationImport(
   }
   let resampledImages = 0
   let crowdSkipped = 0
-  const stage = await ImportStage.create()
+  const stage = ImportStage.create(db)
   try {
     const total = files.length + 1
     options.onProgress?.(0, total)

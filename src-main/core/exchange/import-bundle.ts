@@ -228,16 +228,14 @@ class LineSplitter {
 
 /** Checks a bundle completely (structure, manifest, every checksum and document) without importing. */
 export async function verifyBundle(path: string, options: Omit<BundleImportOptions, 'actor'> = {}): Promise<BundleManifest> {
-  const stage = await ImportStage.create()
-  try {
-    const { manifest } = await stageBundle(null, path, stage, options)
-    return manifest
-  } finally {
-    await stage.dispose()
-  }
+  const { manifest, stage } = await stageBundle(null, path, options)
+  await stage.dispose()
+  return manifest
 }
 
 interface StagedBundle {
+  /** The stage holding what was read; the caller disposes it. */
+  stage: ImportStage
   manifest: BundleManifest
   matchedByHash: number
   matchedByPath: number
@@ -245,21 +243,28 @@ interface StagedBundle {
   unmatched: { count: number; examples: UnmatchedImage[] }
 }
 
-/** Steps 1–3; with `db` null, every document is validated but nothing is matched or staged. */
-async function stageBundle(
-  db: ProjectDb | null,
-  path: string,
-  stage: ImportStage,
-  options: Omit<BundleImportOptions, 'actor'>,
-): Promise<StagedBundle> {
+/**
+ * Steps 1–3, into a stage on `db`'s connection; with `db` null, every document is validated but
+ * nothing is matched or staged (the events go to a private stage that is thrown away).
+ */
+async function stageBundle(db: ProjectDb | null, path: string, options: Omit<BundleImportOptions, 'actor'>): Promise<StagedBundle> {
   const limits = limitsOf(options)
   const reader = await SafeZipReader.open(path, limits)
+  let stage: ImportStage | null = null
   try {
     const manifest = await readManifest(reader, limits)
     checkEntrySets(reader, manifest)
+    stage = ImportStage.create(db, { bundleProjectId: manifest.projectId })
     const byHash = db?.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE content_hash = ?`)
     const byPath = db?.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path = ?`)
-    const result: StagedBundle = { manifest, matchedByHash: 0, matchedByPath: 0, resampledImages: 0, unmatched: { count: 0, examples: [] } }
+    const result: StagedBundle = {
+      stage,
+      manifest,
+      matchedByHash: 0,
+      matchedByPath: 0,
+      resampledImages: 0,
+      unmatched: { count: 0, examples: [] },
+    }
     const total = manifest.entries.length + 1
     let done = 0
     options.onProgress?.(0, total)
@@ -333,7 +338,7 @@ async function stageBundle(
           } else {
             const masks = stageAnnotations(document.annotations, fileFrame, target, { kind: 'bundle' }, entry.name)
             if (!sameFrame(fileFrame, annotationFrame(target))) result.resampledImages++
-            stage.addImage(
+            result.stage.addImage(
               {
                 targetImageId: target.id,
                 sourceImageId: imageId,
@@ -364,7 +369,7 @@ async function stageBundle(
               return
             }
             if (batch.length >= EVENT_BATCH) {
-              stage.addEvents(batch)
+              result.stage.addEvents(batch)
               batch = []
             }
           })
@@ -372,7 +377,7 @@ async function stageBundle(
           checkDigest(entry.name, digest, entry.sha256)
           splitter.end()
           if (lineError) throw lineError as ExchangeError
-          stage.addEvents(batch)
+          result.stage.addEvents(batch)
         } else if (entry.name === COCO_ENTRY && cocoDigest) {
           checkDigest(entry.name, await cocoDigest, entry.sha256)
         } else {
@@ -386,6 +391,9 @@ async function stageBundle(
     }
     throwIfAborted(options.signal, 'The bundle import')
     return result
+  } catch (error) {
+    await stage?.dispose()
+    throw error
   } finally {
     await reader.close()
   }
@@ -411,18 +419,16 @@ export async function prepareBundleImport(
   path: string,
   options: BundleImportOptions,
 ): Promise<PreparedImport<BundleImportResult>> {
-  const stage = await ImportStage.create()
+  const staged = await stageBundle(db, path, options)
+  const { manifest, stage } = staged
   try {
-    const staged = await stageBundle(db, path, stage, options)
     throwIfAborted(options.signal, 'The bundle import')
-    const { manifest } = staged
     return {
       commit: () => {
         const counts = commitStage(db, stage, {
           actor: options.actor,
           dedup: 'origin',
           models: manifest.models,
-          from: { bundleProjectId: manifest.projectId },
           summary: {
             kind: 'bundle:imported',
             after: {

@@ -1,8 +1,10 @@
 /**
  * Staging for imports: everything read from a bundle or annotation files is verified, converted to
- * the project's frame and written to a throw-away SQLite file first (memory: one image at a time),
- * then applied to the project in ONE transaction (`commitStage`). A failure or abort before the
- * commit leaves the project untouched; the commit itself is all or nothing.
+ * the project's frame and written to TEMP tables of the project's connection first (SQLite's temp
+ * database: a file only this connection sees; memory: one image at a time plus its page cache),
+ * then applied to the project in ONE transaction (`commitStage`), set-based (INSERT … SELECT from
+ * the stage). A failure or abort before the commit leaves the project untouched; the commit itself
+ * is all or nothing.
  *
  * Merge rules (applied in the commit):
  * - Masks are only ever added, never replaced: another annotator's masks sit beside the project's,
@@ -24,22 +26,12 @@
  * - Every added mask gets a 'mask:imported' event by the importing actor, and the import as a whole
  *   one summary event.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Database as Db, Statement } from 'better-sqlite3'
 import type { ImageStatus, ModelVariant } from '../../../src-preload/contract/dto'
 import type { ProjectDb } from '../project/database'
 import { ModelRepository } from '../project/model-repository'
-import {
-  MaskRepository,
-  type MaskPrompt,
-  type MaskSource,
-  type MaskState,
-  type PointXy,
-  type SerializedNewMask,
-} from '../project/mask-repository'
+import { MaskRepository, type MaskPrompt, type MaskSource, type MaskState, type PointXy } from '../project/mask-repository'
 import type { BboxXywh } from '../masks'
 import type { BundleEvent, BundleModel } from './bundle-format'
 
@@ -108,61 +100,30 @@ export function modelKey(encoderSha256: string, decoderSha256: string): string {
   return `${encoderSha256}:${decoderSha256}`
 }
 
-/** Staged masks per multi-row INSERT (24 parameters each, far below SQLite's 32,766). */
+/** Staged masks per multi-row INSERT (27 parameters each, far below SQLite's 32,766). */
 const STAGE_ROWS = 64
 
-/** Columns of a staged mask (stage table `masks`), in this order after `seq`. */
+/** Columns of a staged mask (stage table `masks`), in this order after `seq`, as addImage writes them. */
 const STAGED_MASK_COLUMNS =
-  'source_mask_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state, predicted_iou, stability_score, ' +
-  'point_coords, crop_box, prompt, model_key, actor, seconds_spent, clicks, origin_source_mask_id, origin_iou, created_at, updated_at, origin'
-
-/** A staged mask row in raw mode: seq, then STAGED_MASK_COLUMNS (JSON columns as text). */
-type StagedMaskRow = [
-  seq: number,
-  sourceMaskId: number | null,
-  rleCounts: string,
-  area: number,
-  bboxX: number,
-  bboxY: number,
-  bboxW: number,
-  bboxH: number,
-  source: MaskSource,
-  state: MaskState,
-  predictedIou: number | null,
-  stabilityScore: number | null,
-  pointCoords: string | null,
-  cropBox: string | null,
-  prompt: string | null,
-  modelKey: string | null,
-  actor: string,
-  secondsSpent: number | null,
-  clicks: number | null,
-  originSourceMaskId: number | null,
-  originIou: number | null,
-  createdAt: string | null,
-  updatedAt: string | null,
-  origin: string,
-]
+  'target_image_id, source_mask_id, rle_counts, area, bbox_x, bbox_y, bbox_w, bbox_h, source, state, predicted_iou, stability_score, ' +
+  'point_coords, crop_box, prompt, model_key, actor, seconds_spent, clicks, origin_source_mask_id, origin_iou, created_at, updated_at, ' +
+  'origin, event_head, event_tail'
+const STAGED_MASK_PARAMETERS = STAGED_MASK_COLUMNS.split(',').length + 1
 
 function jsonOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value)
 }
 
-/**
- * A staged event: the bundle line's fields, `before` and `after` as the JSON text the project
- * stores (JSON.stringify of the parsed value; NULL when absent).
- */
-type StagedEventRow = [
-  seq: number,
-  at: string,
-  actor: string,
-  kind: string,
-  entity: 'mask' | 'image',
-  entityId: number | null,
-  before: string | null,
-  after: string | null,
-]
+/** Tells the stages of one connection apart (their tables share the connection's temp schema). */
+let stageCount = 0
 
+/**
+ * A stage: TEMP tables on the project's own connection (SQLite's temp database, a file of its own
+ * that no other connection sees and that vanishes with the connection; memory: its page cache).
+ * Staging writes only the temp database, so the project file is not locked while a bundle is
+ * verified, and the commit moves the rows into the project with set-based INSERT … SELECT
+ * statements inside one transaction, without a round trip through JavaScript per mask.
+ */
 export class ImportStage {
   private readonly insertImage
   private readonly maskInserts = new Map<number, Statement>()
@@ -170,44 +131,57 @@ export class ImportStage {
   private images = 0
   private masks = 0
   private events = 0
+  private disposed = false
+  /** Qualified names of this stage's tables. */
+  readonly tables: { images: string; masks: string; events: string; models: string }
 
   private constructor(
-    private readonly dir: string,
     readonly db: Db,
+    private readonly ownsDb: boolean,
+    /** Merged into every staged mask's origin in its 'mask:imported' event (e.g. the bundle's project id). */
+    readonly from: Readonly<Record<string, unknown>>,
   ) {
-    // A throw-away file: no journal, no syncs, one connection; 32 MiB of page cache (bounded memory).
-    db.pragma('journal_mode = OFF')
-    db.pragma('synchronous = OFF')
-    db.pragma('locking_mode = EXCLUSIVE')
-    db.pragma('cache_size = -32768')
-    // Masks and events are columns, not JSON documents: staging writes them and the commit reads
-    // them without a parse or stringify per mask (the JSON columns hold the text the project stores).
+    const prefix = `tessera_stage_${++stageCount}`
+    this.tables = {
+      images: `temp.${prefix}_images`,
+      masks: `temp.${prefix}_masks`,
+      events: `temp.${prefix}_events`,
+      models: `temp.${prefix}_models`,
+    }
+    const { images, events } = this.tables
+    // Masks and events are columns, not JSON documents: staging writes them and the commit copies
+    // them without a parse or stringify per mask (the JSON columns hold the text the project stores;
+    // event_head || model id || event_tail is the text of the mask's 'mask:imported' event).
     db.exec(`
-      CREATE TABLE images (key INTEGER PRIMARY KEY, data TEXT NOT NULL, source_image_id INTEGER, target_image_id INTEGER NOT NULL,
-        first_seq INTEGER NOT NULL, mask_count INTEGER NOT NULL);
-      CREATE INDEX images_by_source ON images (source_image_id);
+      CREATE TEMP TABLE ${prefix}_images (key INTEGER PRIMARY KEY, data TEXT NOT NULL, source_image_id INTEGER,
+        target_image_id INTEGER NOT NULL, first_seq INTEGER NOT NULL, mask_count INTEGER NOT NULL);
+      CREATE INDEX ${images}_by_source ON ${prefix}_images (source_image_id);
       -- An image's masks are one run of seq (addImage writes them together): images.first_seq, mask_count.
-      -- masks_by_source is built by commitStage, once, after the last row (cheaper than row by row).
-      CREATE TABLE masks (seq INTEGER PRIMARY KEY, source_mask_id INTEGER, rle_counts TEXT NOT NULL, area INTEGER NOT NULL,
+      CREATE TEMP TABLE ${prefix}_masks (seq INTEGER PRIMARY KEY, target_image_id INTEGER NOT NULL, source_mask_id INTEGER,
+        rle_counts TEXT NOT NULL, area INTEGER NOT NULL,
         bbox_x INTEGER NOT NULL, bbox_y INTEGER NOT NULL, bbox_w INTEGER NOT NULL, bbox_h INTEGER NOT NULL,
         source TEXT NOT NULL, state TEXT NOT NULL, predicted_iou REAL, stability_score REAL,
         point_coords TEXT, crop_box TEXT, prompt TEXT, model_key TEXT, actor TEXT NOT NULL, seconds_spent REAL, clicks INTEGER,
         origin_source_mask_id INTEGER, origin_iou REAL, created_at TEXT, updated_at TEXT, origin TEXT NOT NULL,
+        event_head TEXT NOT NULL, event_tail TEXT NOT NULL,
+        -- The project mask this row became (added) or already was (duplicate); set by the commit.
         target_mask_id INTEGER);
-      CREATE TABLE events (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL, entity TEXT NOT NULL,
-        entity_id INTEGER, before TEXT, after TEXT);
+      CREATE TEMP TABLE ${prefix}_events (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL,
+        entity TEXT NOT NULL, entity_id INTEGER, before TEXT, after TEXT);
+      CREATE TEMP TABLE ${prefix}_models (key TEXT PRIMARY KEY, id INTEGER NOT NULL);
     `)
     this.insertImage = db.prepare(
-      'INSERT INTO images (data, source_image_id, target_image_id, first_seq, mask_count) VALUES (?, ?, ?, ?, ?)',
+      `INSERT INTO ${images} (data, source_image_id, target_image_id, first_seq, mask_count) VALUES (?, ?, ?, ?, ?)`,
     )
-
-    this.insertEvent = db.prepare('INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.insertEvent = db.prepare(`INSERT INTO ${events} (at, actor, kind, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)`)
   }
 
-  /** A stage in a fresh temporary folder; `dispose()` removes it. */
-  static async create(): Promise<ImportStage> {
-    const dir = await mkdtemp(join(tmpdir(), 'tessera-import-'))
-    return new ImportStage(dir, new Database(join(dir, 'stage.sqlite')))
+  /**
+   * A stage on `db` (the project's connection: the commit must run on it), or on a private
+   * temporary database when `db` is null (verification only). `dispose()` drops it.
+   */
+  static create(db: Db | null, from: Readonly<Record<string, unknown>> = {}): ImportStage {
+    return db ? new ImportStage(db, false, from) : new ImportStage(new Database(''), true, from)
   }
 
   get counts(): { images: number; masks: number; events: number } {
@@ -217,9 +191,9 @@ export class ImportStage {
   private maskInsert(rows: number): Statement {
     let statement = this.maskInserts.get(rows)
     if (!statement) {
-      const row = `(${Array.from({ length: 24 }, () => '?').join(', ')})`
+      const row = `(${Array.from({ length: STAGED_MASK_PARAMETERS }, () => '?').join(', ')})`
       statement = this.db.prepare(
-        `INSERT INTO masks (seq, ${STAGED_MASK_COLUMNS}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`,
+        `INSERT INTO ${this.tables.masks} (seq, ${STAGED_MASK_COLUMNS}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`,
       )
       this.maskInserts.set(rows, statement)
     }
@@ -230,14 +204,16 @@ export class ImportStage {
     const firstSeq = this.masks + 1
     this.db.transaction(() => {
       this.insertImage.run(JSON.stringify(image), image.sourceImageId, image.targetImageId, firstSeq, masks.length)
-      // Multi-row INSERTs of STAGE_ROWS (24 parameters a row): one statement per mask costs more than the row.
+      // Multi-row INSERTs of STAGE_ROWS: one statement per mask costs more than the row.
       for (let start = 0; start < masks.length; start += STAGE_ROWS) {
         const values: unknown[] = []
         const end = Math.min(masks.length, start + STAGE_ROWS)
         for (let index = start; index < end; index++) {
           const mask = masks[index] as StagedMask
+          const { head, tail } = importedEventText(image.targetImageId, mask, this.from)
           values.push(
             firstSeq + index,
+            image.targetImageId,
             mask.sourceMaskId,
             mask.rleCounts,
             mask.area,
@@ -261,6 +237,8 @@ export class ImportStage {
             mask.createdAt,
             mask.updatedAt,
             JSON.stringify(mask.origin),
+            head,
+            tail,
           )
         }
         this.maskInsert(end - start).run(values)
@@ -286,10 +264,41 @@ export class ImportStage {
     this.events += events.length
   }
 
+  /** Drops the stage's tables (and closes its private database). Safe to call twice. */
   async dispose(): Promise<void> {
-    if (this.db.open) this.db.close()
-    await rm(this.dir, { recursive: true, force: true })
+    if (this.disposed) return
+    this.disposed = true
+    if (!this.db.open) return
+    if (this.ownsDb) {
+      this.db.close()
+      return
+    }
+    for (const table of Object.values(this.tables)) this.db.exec(`DROP TABLE IF EXISTS ${table}`)
+    await Promise.resolve()
   }
+}
+
+/**
+ * The 'mask:imported' event's `after` of a staged mask, around its model id (known only at the
+ * commit): head + (model id or null) + tail is exactly JSON.stringify of the event summary that
+ * MaskRepository.insertMany writes with the mask's origin.
+ */
+export function importedEventText(
+  targetImageId: number,
+  mask: StagedMask,
+  from: Readonly<Record<string, unknown>>,
+): { head: string; tail: string } {
+  const head = JSON.stringify({
+    imageId: targetImageId,
+    source: mask.source,
+    state: mask.state,
+    area: mask.area,
+    bbox: mask.bbox,
+    predictedIou: mask.predictedIou,
+    stabilityScore: mask.stabilityScore,
+  })
+  const tail = JSON.stringify({ actor: mask.actor, origin: { ...from, ...mask.origin } })
+  return { head: `${head.slice(0, -1)},"modelId":`, tail: `,${tail.slice(1)}` }
 }
 
 export interface CommitOptions {
@@ -301,14 +310,40 @@ export interface CommitOptions {
   models?: readonly BundleModel[]
   /** Describes the import in its summary event ('bundle:imported', 'annotations:imported'). */
   summary: { kind: string; after: Record<string, unknown> }
-  /** Added to merge events' details (e.g. the bundle's project id). */
-  from?: Record<string, unknown>
 }
 
 const PAGE = 256
 
+/** Project mask columns written by the commit, and the staged expressions they are copied from (table alias s, models mo). */
+const COPIED_MASK_COLUMNS: readonly (readonly [column: string, expression: string])[] = [
+  ['id', 's.target_mask_id'],
+  ['image_id', 's.target_image_id'],
+  ['rle_counts', 's.rle_counts'],
+  ['area', 's.area'],
+  ['bbox_x', 's.bbox_x'],
+  ['bbox_y', 's.bbox_y'],
+  ['bbox_w', 's.bbox_w'],
+  ['bbox_h', 's.bbox_h'],
+  ['source', 's.source'],
+  ['state', 's.state'],
+  ['predicted_iou', 's.predicted_iou'],
+  ['stability_score', 's.stability_score'],
+  ['point_coords', 's.point_coords'],
+  ['crop_box', 's.crop_box'],
+  ['prompt', 's.prompt'],
+  ['model_id', 'mo.id'],
+  ['actor', 's.actor'],
+  ['seconds_spent', 's.seconds_spent'],
+  ['clicks', 's.clicks'],
+  ['origin_iou', 's.origin_iou'],
+  // A mask's own times are kept; without them, the time of the import.
+  ['created_at', 'ifnull(s.created_at, @now)'],
+  ['updated_at', 'ifnull(s.updated_at, ifnull(s.created_at, @now))'],
+]
+
 /** Applies a verified stage to the project in one transaction (see the merge rules above). */
 export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOptions): ImportCounts {
+  if (stage.db !== db) throw new Error('An import stage is committed on the connection it was staged on.')
   const counts: ImportCounts = {
     images: 0,
     masksAdded: 0,
@@ -323,85 +358,71 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
   }
   const masks = new MaskRepository(db)
   const modelRepository = new ModelRepository(db)
-  const from = options.from ?? {}
-  stage.db.exec('CREATE INDEX IF NOT EXISTS masks_by_source ON masks (source_mask_id)')
-  const stageImages = stage.db.prepare('SELECT key, data, first_seq, mask_count FROM images WHERE key > ? ORDER BY key LIMIT ?')
-  const stageMasks = stage.db.prepare(`SELECT seq, ${STAGED_MASK_COLUMNS} FROM masks WHERE seq >= ? AND seq < ? ORDER BY seq`).raw()
-  const setTarget = stage.db.prepare('UPDATE masks SET target_mask_id = ? WHERE seq = ?')
-  const setTargetRun = stage.db.prepare('UPDATE masks SET target_mask_id = seq + ? WHERE seq BETWEEN ? AND ?')
-  const targetMask = stage.db
-    .prepare('SELECT target_mask_id FROM masks WHERE source_mask_id = ? AND target_mask_id IS NOT NULL LIMIT 1')
-    .pluck()
-  // The same lookup for a page of events at once: [source id, target id], the first staged row of each source id.
-  const targetMasks = stage.db
+  const from = stage.from
+  const T = stage.tables
+  const stageImages = db.prepare(`SELECT key, data, first_seq, mask_count FROM ${T.images} WHERE key > ? ORDER BY key LIMIT ?`)
+  // What recognises a staged mask as already present, with what a state merge needs: [seq, key, state, updated_at, actor, origin].
+  const stagedKeys = db
     .prepare(
-      `SELECT source_mask_id, target_mask_id FROM masks WHERE seq IN (SELECT min(seq) FROM masks
-         WHERE source_mask_id IN (SELECT value FROM json_each(?)) AND target_mask_id IS NOT NULL GROUP BY source_mask_id)`,
+      `SELECT seq, ${options.dedup === 'origin' ? "rle_counts || char(0) || actor || char(0) || ifnull(created_at, '')" : 'rle_counts'},
+         state, updated_at, actor, origin FROM ${T.masks} WHERE seq >= ? AND seq < ? ORDER BY seq`,
     )
     .raw()
-  const targetImage = stage.db.prepare('SELECT target_image_id FROM images WHERE source_image_id = ? LIMIT 1').pluck()
-  const stageEvents = stage.db
-    .prepare('SELECT seq, at, actor, kind, entity, entity_id, before, after FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
-    .raw()
+  const setDuplicate = db.prepare(`UPDATE ${T.masks} SET target_mask_id = ? WHERE seq = ?`)
   // The image's masks a staged mask may already be (see the merge rules), read once per image: [id, state, updated_at, key].
-  const existingByOrigin = db
-    .prepare('SELECT id, state, updated_at, rle_counts || char(0) || actor || char(0) || created_at FROM masks WHERE image_id = ?')
+  const existing = db
+    .prepare(
+      options.dedup === 'origin'
+        ? 'SELECT id, state, updated_at, rle_counts || char(0) || actor || char(0) || created_at FROM masks WHERE image_id = ?'
+        : "SELECT id, state, updated_at, rle_counts FROM masks WHERE image_id = ? AND source = 'imported'",
+    )
     .raw()
-  const existingImported = db
-    .prepare("SELECT id, state, updated_at, rle_counts FROM masks WHERE image_id = ? AND source = 'imported'")
-    .raw()
-  const dedupKey = (row: StagedMaskRow) => (options.dedup === 'origin' ? `${row[2]}\0${row[16]}\0${row[21] ?? ''}` : row[2])
-  const imageRow = db.prepare('SELECT status, annotation_width AS width, annotation_height AS height FROM images WHERE id = ?')
+  const anyExisting = db
+    .prepare(
+      options.dedup === 'origin'
+        ? 'SELECT EXISTS (SELECT 1 FROM masks WHERE image_id = ?)'
+        : "SELECT EXISTS (SELECT 1 FROM masks WHERE image_id = ? AND source = 'imported')",
+    )
+    .pluck()
+  const lastMaskId = db.prepare('SELECT ifnull(max(id), 0) FROM masks').pluck()
+  // Numbering a run of staged masks after the project's last id, in seq order: plain when the run
+  // has no duplicate, else counting only the rows still without a target.
+  const numberRun = db.prepare(`UPDATE ${T.masks} SET target_mask_id = @base + seq - @lo + 1 WHERE seq BETWEEN @lo AND @hi`)
+  const numberRunAroundDuplicates = db.prepare(
+    `UPDATE ${T.masks} SET target_mask_id = @base + r.n FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM ${T.masks}
+       WHERE seq BETWEEN @lo AND @hi AND target_mask_id IS NULL) AS r WHERE ${T.masks}.seq = r.seq`,
+  )
+  const insertRun = db.prepare(
+    `INSERT INTO masks (${COPIED_MASK_COLUMNS.map(([column]) => column).join(', ')})
+       SELECT ${COPIED_MASK_COLUMNS.map(([, expression]) => expression).join(', ')}
+       FROM ${T.masks} s LEFT JOIN ${T.models} mo ON mo.key = s.model_key
+       WHERE s.seq BETWEEN @lo AND @hi AND s.target_mask_id > @base ORDER BY s.seq`,
+  )
+  const insertRunEvents = db.prepare(
+    `INSERT INTO events (at, actor, kind, entity, entity_id, before, after)
+       SELECT @now, @actor, 'mask:imported', 'mask', s.target_mask_id, NULL, s.event_head || ifnull(mo.id, 'null') || s.event_tail
+       FROM ${T.masks} s LEFT JOIN ${T.models} mo ON mo.key = s.model_key
+       WHERE s.seq BETWEEN @lo AND @hi AND s.target_mask_id > @base ORDER BY s.seq`,
+  )
+  const imageRow = db.prepare('SELECT status FROM images WHERE id = ?')
   const statusAt = db
     .prepare("SELECT at FROM events WHERE entity = 'image' AND entity_id = ? AND kind = 'image:status' ORDER BY id DESC LIMIT 1")
     .pluck()
   const setStatus = db.prepare('UPDATE images SET status = ?, updated_at = ? WHERE id = ?')
   const event = db.prepare('INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)')
-  const eventExists = db
-    .prepare(
-      'SELECT 1 FROM events WHERE entity = ? AND entity_id IS ? AND at = ? AND actor = ? AND kind = ? AND before IS ? AND after IS ? LIMIT 1',
-    )
-    .pluck()
   const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value))
-  const multiEvents = new Map<number, Statement>()
-  /** INSERT of `count` events (7 parameters each; PAGE rows stay far below SQLite's limit); rowids come out consecutive. */
-  const eventRows = (count: number) => {
-    let statement = multiEvents.get(count)
-    if (!statement) {
-      statement = db.prepare(
-        `INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      )
-      multiEvents.set(count, statement)
-    }
-    return statement
-  }
-  /** Records which project mask each staged mask became; consecutive seqs and ids in one UPDATE. */
-  const setTargets = (pairs: readonly (readonly [seq: number, id: number])[]) => {
-    for (let start = 0; start < pairs.length;) {
-      let end = start + 1
-      while (end < pairs.length && pairs[end]![0] === pairs[end - 1]![0] + 1 && pairs[end]![1] === pairs[end - 1]![1] + 1) end++
-      const [seq, id] = pairs[start]!
-      setTargetRun.run(id - seq, seq, pairs[end - 1]![0])
-      start = end
-    }
-  }
 
-  // The stage records target ids as masks land; one stage transaction instead of one per update.
-  stage.db.exec('BEGIN')
-  try {
-    db.transaction(() => applyStage())()
-  } finally {
-    stage.db.exec('ROLLBACK')
-  }
+  // Ids of the first and last replayed event, for the summary.
+  let replayedIds: [number, number] | null = null
+  db.transaction(() => applyStage())()
   return counts
 
   function applyStage(): void {
     const now = new Date().toISOString()
-    // Masks with larger ids are added by this commit (rowids only grow): see the event replay.
-    const lastMaskBefore = (db.prepare('SELECT ifnull(max(id), 0) FROM masks').pluck().get() as number) ?? 0
-    const modelIds = new Map<string, number>()
+    // Masks with larger ids are added by this commit (ids are numbered after the last): see the event replay.
+    const lastMaskBefore = lastMaskId.get() as number
+    const setModel = db.prepare(`INSERT OR REPLACE INTO ${T.models} (key, id) VALUES (?, ?)`)
     for (const model of options.models ?? []) {
-      const key = modelKey(model.encoderSha256, model.decoderSha256)
       let found = modelRepository.findByHashes(model.encoderSha256, model.decoderSha256)
       if (!found) {
         found = modelRepository.add(
@@ -421,181 +442,56 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
         )
         counts.modelsAdded++
       }
-      modelIds.set(key, found.id)
+      setModel.run(modelKey(model.encoderSha256, model.decoderSha256), found.id)
     }
+    db.exec(`CREATE INDEX IF NOT EXISTS ${T.masks}_by_source ON ${T.masks.slice('temp.'.length)} (source_mask_id)`)
 
-    let afterKey = 0
-    for (;;) {
-      const page = stageImages.all(afterKey, PAGE) as { key: number; data: string; first_seq: number; mask_count: number }[]
-      for (const { data, first_seq: firstSeq, mask_count: maskCount } of page) {
-        const image = JSON.parse(data) as StagedImage
-        const target = imageRow.get(image.targetImageId) as { status: ImageStatus; width: number; height: number } | undefined
-        if (!target) throw new Error(`Image ${image.targetImageId} left the project during the import.`)
-        counts.images++
-        const fresh: { seq: number; mask: SerializedNewMask; origin: string }[] = []
-        const present = new Map<string, { id: number; state: MaskState; updatedAt: string }>()
-        if (maskCount > 0) {
-          const rows = (options.dedup === 'origin' ? existingByOrigin : existingImported).all(image.targetImageId) as [
-            number,
-            MaskState,
-            string,
-            string,
-          ][]
-          // The first in index order wins, as a LIMIT 1 lookup would find it.
-          for (const [id, state, updatedAt, key] of rows) if (!present.has(key)) present.set(key, { id, state, updatedAt })
-        }
-        for (const row of stageMasks.all(firstSeq, firstSeq + maskCount) as StagedMaskRow[]) {
-          const seq = row[0]
-          const existing = present.size === 0 ? undefined : present.get(dedupKey(row))
-          if (!existing) {
-            fresh.push({
-              seq,
-              mask: toSerializedMask(row, image.targetImageId, [target.height, target.width], modelIds, now),
-              origin: row[23],
-            })
-            continue
-          }
-          setTarget.run(existing.id, seq)
-          const stagedState = row[9]
-          const stagedUpdatedAt = row[22]
-          if (existing.state === stagedState || options.dedup === 'pixels') {
-            counts.duplicatesSkipped++
-            continue
-          }
-          const incomingAt = stagedUpdatedAt ?? ''
-          const details = { ...from, ...(JSON.parse(row[23]) as Record<string, unknown>), decidedAt: stagedUpdatedAt, maskActor: row[16] }
-          if (incomingAt > existing.updatedAt) {
-            masks.setState(existing.id, stagedState, options.actor, { eventKind: 'merge:mask-state', updatedAt: incomingAt, details })
-            existing.state = stagedState
-            existing.updatedAt = incomingAt
-            counts.statesMerged++
-          } else {
-            event.run(
-              now,
-              options.actor,
-              'merge:mask-state-kept',
-              'mask',
-              existing.id,
-              json({ state: existing.state, updatedAt: existing.updatedAt }),
-              json({ state: existing.state, notTaken: { state: stagedState, ...details } }),
-            )
-            counts.stateConflictsKept++
-          }
-        }
-        if (fresh.length > 0) {
-          const ids = masks.insertMany(
-            fresh.map((entry) => entry.mask),
-            {
-              eventKind: 'mask:imported',
-              eventActor: options.actor,
-              eventDetails: (_mask, index) => ({
-                origin: { ...from, ...(JSON.parse((fresh[index] as { origin: string }).origin) as Record<string, unknown>) },
-              }),
-            },
-          )
-          setTargets(ids.map((id, index) => [(fresh[index] as { seq: number }).seq, id] as const))
-          counts.masksAdded += ids.length
-        }
-        if (image.status) {
-          const current = target
-          if (current.status !== image.status.status) {
-            const currentAt = (statusAt.get(image.targetImageId) as string | undefined) ?? null
-            const incomingAt = image.status.at
-            const incomingWins = statusWins(image.status.status, incomingAt, current.status, currentAt)
-            const details = { ...from, image: image.label, status: image.status.status, setAt: incomingAt }
-            if (incomingWins) {
-              setStatus.run(image.status.status, now, image.targetImageId)
-              event.run(
-                now,
-                options.actor,
-                'image:status',
-                'image',
-                image.targetImageId,
-                json({ status: current.status, setAt: currentAt }),
-                json({ status: image.status.status, merge: details }),
-              )
-              counts.statusesChanged++
-            } else {
-              event.run(
-                now,
-                options.actor,
-                'merge:image-status-kept',
-                'image',
-                image.targetImageId,
-                json({ status: current.status, setAt: currentAt }),
-                json({ status: current.status, notTaken: details }),
-              )
-              counts.statusesKept++
+    masks.withPausedTallies((inserted) => {
+      // Staged masks not yet in the project wait in one run of seq [lo, hi] and go in together, before
+      // any image whose masks must be compared with the project's (so those see every earlier mask).
+      let run: { lo: number; hi: number; duplicates: boolean } | null = null
+      const flush = () => {
+        if (!run) return
+        const base = lastMaskId.get() as number
+        const parameters = { lo: run.lo, hi: run.hi, base, now, actor: options.actor }
+        ;(run.duplicates ? numberRunAroundDuplicates : numberRun).run(parameters)
+        const added = insertRun.run(parameters).changes
+        inserted(base + 1, base + added)
+        insertRunEvents.run(parameters)
+        counts.masksAdded += added
+        run = null
+      }
+      const seen = new Set<number>()
+      let afterKey = 0
+      for (;;) {
+        const page = stageImages.all(afterKey, PAGE) as { key: number; data: string; first_seq: number; mask_count: number }[]
+        for (const { data, first_seq: firstSeq, mask_count: maskCount } of page) {
+          const image = JSON.parse(data) as StagedImage
+          const target = imageRow.get(image.targetImageId) as { status: ImageStatus } | undefined
+          if (!target) throw new Error(`Image ${image.targetImageId} left the project during the import.`)
+          counts.images++
+          if (maskCount > 0) {
+            let duplicates = false
+            if (seen.has(image.targetImageId) || anyExisting.get(image.targetImageId) === 1) {
+              flush()
+              duplicates = mergeDuplicates(image.targetImageId, firstSeq, maskCount, now)
             }
+            seen.add(image.targetImageId)
+            if (run) {
+              run.hi = firstSeq + maskCount - 1
+              run.duplicates ||= duplicates
+            } else run = { lo: firstSeq, hi: firstSeq + maskCount - 1, duplicates }
           }
+          if (image.status) mergeStatus(image, target.status, now)
         }
+        if (page.length < PAGE) break
+        afterKey = (page[page.length - 1] as { key: number }).key
       }
-      if (page.length < PAGE) break
-      afterKey = (page[page.length - 1] as { key: number }).key
-    }
+      flush()
+    })
 
-    // A manual mask made from another mask of the same bundle points at that mask's new id.
-    const withOrigin = stage.db.prepare(
-      'SELECT target_mask_id AS target, origin_source_mask_id AS origin FROM masks WHERE target_mask_id IS NOT NULL AND origin_source_mask_id IS NOT NULL',
-    )
-    const setOrigin = db.prepare('UPDATE masks SET origin_mask_id = ? WHERE id = ? AND origin_mask_id IS NULL')
-    for (const row of withOrigin.iterate() as Iterable<{ target: number; origin: number }>) {
-      const origin = targetMask.get(row.origin) as number | undefined
-      if (origin !== undefined) setOrigin.run(origin, row.target)
-    }
-
-    // Whether any line of the stage repeats another (same entity, time, actor, kind, before, after):
-    // only then can a replayed event of a new mask meet an earlier copy of itself.
-    const stageRepeats =
-      stage.db
-        .prepare('SELECT 1 FROM events GROUP BY entity, entity_id, at, actor, kind, before, after HAVING count(*) > 1 LIMIT 1')
-        .get() !== undefined
-    let afterSeq = 0
-    let firstEventId: number | null = null
-    let lastEventId: number | null = null
-    for (;;) {
-      const page = stageEvents.all(afterSeq, PAGE) as StagedEventRow[]
-      // A page's new events go in as one multi-row INSERT; `taken` stands for the rows not yet in
-      // the table, so a line repeated within the page is still skipped as present.
-      const rows: unknown[] = []
-      const taken = new Set<string>()
-      const maskSources = new Set<number>()
-      for (const row of page) if (row[4] === 'mask' && row[5] !== null) maskSources.add(row[5])
-      const maskTargets = new Map(targetMasks.all(JSON.stringify([...maskSources])) as [number, number][])
-      for (const [, at, actor, kind, entity, sourceEntityId, before, after] of page) {
-        const entityId =
-          sourceEntityId === null
-            ? null
-            : entity === 'mask'
-              ? maskTargets.get(sourceEntityId)
-              : (targetImage.get(sourceEntityId) as number | undefined)
-        if (entityId === undefined) {
-          counts.eventsSkipped++
-          continue
-        }
-        // A mask this commit added has no events in the project but its 'mask:imported' one and the
-        // replayed lines before this one; with no repeated line in the stage, neither can equal it.
-        if (entity === 'mask' && entityId !== null && entityId > lastMaskBefore && !stageRepeats && kind !== 'mask:imported') {
-          rows.push([at, actor, kind, entity, entityId, before, after])
-          continue
-        }
-        const key = JSON.stringify([entity, entityId, at, actor, kind, before, after])
-        if (taken.has(key) || eventExists.get(entity, entityId, at, actor, kind, before, after)) {
-          counts.eventsSkipped++
-          continue
-        }
-        taken.add(key)
-        rows.push([at, actor, kind, entity, entityId, before, after])
-      }
-      if (rows.length > 0) {
-        const last = Number(eventRows(rows.length).run(rows.flat()).lastInsertRowid)
-        firstEventId ??= last - rows.length + 1
-        lastEventId = last
-        counts.eventsAdded += rows.length
-      }
-      if (page.length < PAGE) break
-      afterSeq = (page[page.length - 1] as StagedEventRow)[0]
-    }
+    linkOrigins()
+    replayEvents(lastMaskBefore)
 
     event.run(
       now,
@@ -604,8 +500,148 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
       'project',
       null,
       null,
-      json({ ...options.summary.after, ...counts, replayedEventIds: firstEventId === null ? null : [firstEventId, lastEventId] }),
+      json({ ...options.summary.after, ...counts, replayedEventIds: replayedIds }),
     )
+  }
+
+  /**
+   * Marks an image's staged masks that the project has already (rule above) with the mask they
+   * are, merging a later decision; returns whether any was found.
+   */
+  function mergeDuplicates(imageId: number, firstSeq: number, maskCount: number, now: string): boolean {
+    const present = new Map<string, { id: number; state: MaskState; updatedAt: string }>()
+    // The first in index order wins, as a LIMIT 1 lookup would find it.
+    for (const [id, state, updatedAt, key] of existing.all(imageId) as [number, MaskState, string, string][])
+      if (!present.has(key)) present.set(key, { id, state, updatedAt })
+    if (present.size === 0) return false
+    let found = false
+    const rows = stagedKeys.all(firstSeq, firstSeq + maskCount) as [number, string, MaskState, string | null, string, string][]
+    for (const [seq, key, stagedState, stagedUpdatedAt, maskActor, origin] of rows) {
+      const match = present.get(key)
+      if (!match) continue
+      found = true
+      setDuplicate.run(match.id, seq)
+      if (match.state === stagedState || options.dedup === 'pixels') {
+        counts.duplicatesSkipped++
+        continue
+      }
+      const incomingAt = stagedUpdatedAt ?? ''
+      const details = { ...from, ...(JSON.parse(origin) as Record<string, unknown>), decidedAt: stagedUpdatedAt, maskActor }
+      if (incomingAt > match.updatedAt) {
+        masks.setState(match.id, stagedState, options.actor, { eventKind: 'merge:mask-state', updatedAt: incomingAt, details })
+        match.state = stagedState
+        match.updatedAt = incomingAt
+        counts.statesMerged++
+      } else {
+        event.run(
+          now,
+          options.actor,
+          'merge:mask-state-kept',
+          'mask',
+          match.id,
+          json({ state: match.state, updatedAt: match.updatedAt }),
+          json({ state: match.state, notTaken: { state: stagedState, ...details } }),
+        )
+        counts.stateConflictsKept++
+      }
+    }
+    return found
+  }
+
+  function mergeStatus(image: StagedImage, current: ImageStatus, now: string): void {
+    if (!image.status || current === image.status.status) return
+    const currentAt = (statusAt.get(image.targetImageId) as string | undefined) ?? null
+    const incomingAt = image.status.at
+    const details = { ...from, image: image.label, status: image.status.status, setAt: incomingAt }
+    if (statusWins(image.status.status, incomingAt, current, currentAt)) {
+      setStatus.run(image.status.status, now, image.targetImageId)
+      event.run(
+        now,
+        options.actor,
+        'image:status',
+        'image',
+        image.targetImageId,
+        json({ status: current, setAt: currentAt }),
+        json({ status: image.status.status, merge: details }),
+      )
+      counts.statusesChanged++
+    } else {
+      event.run(
+        now,
+        options.actor,
+        'merge:image-status-kept',
+        'image',
+        image.targetImageId,
+        json({ status: current, setAt: currentAt }),
+        json({ status: current, notTaken: details }),
+      )
+      counts.statusesKept++
+    }
+  }
+
+  /** A mask made from another mask of the same bundle points at that mask's new id. */
+  function linkOrigins(): void {
+    const withOrigin = db
+      .prepare(
+        `SELECT s.target_mask_id, (SELECT o.target_mask_id FROM ${T.masks} o WHERE o.source_mask_id = s.origin_source_mask_id
+           AND o.target_mask_id IS NOT NULL ORDER BY o.seq LIMIT 1)
+         FROM ${T.masks} s WHERE s.target_mask_id IS NOT NULL AND s.origin_source_mask_id IS NOT NULL ORDER BY s.seq`,
+      )
+      .raw()
+    const setOrigin = db.prepare('UPDATE masks SET origin_mask_id = ? WHERE id = ? AND origin_mask_id IS NULL')
+    for (const [target, origin] of withOrigin.all() as [number, number | null][]) if (origin !== null) setOrigin.run(origin, target)
+  }
+
+  /**
+   * Appends the bundle's event-log slice, entity ids mapped to this project's, in the stage's
+   * order, skipping lines whose entity is not here and lines the project (or an earlier line of the
+   * stage) has already; one INSERT … SELECT (SQLite evaluates its SELECT whole before inserting).
+   */
+  function replayEvents(lastMaskBefore: number): void {
+    const staged = (db.prepare(`SELECT count(*) FROM ${T.events}`).pluck().get() as number) ?? 0
+    if (staged === 0) return
+    const E = T.events
+    // Lines equal but for their entity id are found through this index (exact lookups, not a scan of
+    // every line of the same second: a bulk write stamps thousands of lines with one time).
+    db.exec(`CREATE INDEX IF NOT EXISTS ${E}_by_content ON ${E.slice('temp.'.length)} (at, kind, entity, actor, before, after)`)
+    const mapped = (alias: string) =>
+      `CASE WHEN ${alias}.entity_id IS NULL THEN NULL
+         WHEN ${alias}.entity = 'mask' THEN (SELECT m.target_mask_id FROM ${T.masks} m
+           WHERE m.source_mask_id = ${alias}.entity_id AND m.target_mask_id IS NOT NULL ORDER BY m.seq LIMIT 1)
+         ELSE (SELECT i.target_image_id FROM ${T.images} i WHERE i.source_image_id = ${alias}.entity_id ORDER BY i.key LIMIT 1) END`
+    // Whether any line of the stage repeats another (same entity, time, actor, kind, before, after):
+    // only then can a replayed event of a new mask meet an earlier copy of itself.
+    const stageRepeats =
+      db
+        .prepare(
+          `SELECT 1 FROM ${E} a JOIN ${E} b ON b.at = a.at AND b.kind = a.kind AND b.entity = a.entity AND b.actor = a.actor
+             AND b.before IS a.before AND b.after IS a.after AND b.seq > a.seq AND b.entity_id IS a.entity_id LIMIT 1`,
+        )
+        .get() !== undefined
+    // A mask this commit added has no events in the project but its 'mask:imported' one; with no
+    // repeated line in the stage, no other line can equal a line of it, so it goes in unchecked.
+    const replay = db.prepare(
+      `INSERT INTO events (at, actor, kind, entity, entity_id, before, after)
+         WITH r AS MATERIALIZED (
+           SELECT e.seq, e.at, e.actor, e.kind, e.entity, e.entity_id AS source, ${mapped('e')} AS target, e.before, e.after FROM ${E} e
+         )
+         SELECT r.at, r.actor, r.kind, r.entity, r.target, r.before, r.after FROM r
+         WHERE (r.source IS NULL OR r.target IS NOT NULL)
+           AND ((@fast AND r.entity = 'mask' AND r.target > @lastMaskBefore AND r.kind <> 'mask:imported')
+             OR (NOT EXISTS (SELECT 1 FROM events x WHERE x.entity = r.entity AND x.entity_id IS r.target AND x.at = r.at
+                   AND x.actor = r.actor AND x.kind = r.kind AND x.before IS r.before AND x.after IS r.after)
+               AND NOT EXISTS (SELECT 1 FROM ${E} p WHERE p.at = r.at AND p.kind = r.kind AND p.entity = r.entity AND p.actor = r.actor
+                   AND p.before IS r.before AND p.after IS r.after AND p.seq < r.seq
+                   AND CASE WHEN r.target IS NULL THEN p.entity_id IS NULL ELSE ${mapped('p')} = r.target END)))
+         ORDER BY r.seq`,
+    )
+    const result = replay.run({ fast: stageRepeats ? 0 : 1, lastMaskBefore })
+    counts.eventsAdded = result.changes
+    counts.eventsSkipped = staged - result.changes
+    if (result.changes > 0) {
+      const last = Number(result.lastInsertRowid)
+      replayedIds = [last - result.changes + 1, last]
+    }
   }
 }
 
@@ -617,35 +653,4 @@ export function statusWins(incoming: ImageStatus, incomingAt: string | null, cur
   const incomingCompleted = COMPLETED.has(incoming)
   if (incomingCompleted !== COMPLETED.has(current)) return incomingCompleted
   return incomingAt !== null && (currentAt === null || incomingAt > currentAt)
-}
-
-function toSerializedMask(
-  row: StagedMaskRow,
-  imageId: number,
-  size: [height: number, width: number],
-  modelIds: ReadonlyMap<string, number>,
-  now: string,
-): SerializedNewMask {
-  const createdAt = row[21]
-  const updatedAt = row[22]
-  const modelKey = row[15]
-  return {
-    imageId,
-    // Measured while staging (the same counts were checked then), so the commit does not decode again.
-    rle: { rle: { size, counts: row[2] }, area: row[3], bbox: [row[4], row[5], row[6], row[7]] },
-    source: row[8],
-    state: row[9],
-    predictedIou: row[10],
-    stabilityScore: row[11],
-    pointCoordsJson: row[12],
-    cropBoxJson: row[13],
-    promptJson: row[14],
-    modelId: modelKey === null ? null : (modelIds.get(modelKey) ?? null),
-    actor: row[16],
-    secondsSpent: row[17],
-    clicks: row[18],
-    originIou: row[20],
-    createdAt: createdAt ?? now,
-    updatedAt: updatedAt ?? createdAt ?? now,
-  }
 }

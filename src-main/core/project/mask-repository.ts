@@ -360,62 +360,80 @@ export class MaskRepository {
       const now = new Date().toISOString()
       const sizes = new Map<number, { width: number; height: number }>()
       const ids: number[] = []
-      // Paused inside this transaction only: a rollback takes the pause back with the rows.
-      const pause = masks.length >= BULK_TALLY_MIN ? Number(this.statements.pauseTallies.run().lastInsertRowid) : null
-      for (let start = 0; start < masks.length; start += INSERT_ROWS) {
-        const chunk = masks.slice(start, start + INSERT_ROWS)
-        const records = chunk.map((mask) => {
-          let size = sizes.get(mask.imageId)
-          if (!size) {
-            size = this.statements.imageSize.get(mask.imageId) as { width: number; height: number } | undefined
-            if (!size) throw new AppError('not_found', `Image ${mask.imageId} is not in this project.`)
-            sizes.set(mask.imageId, size)
+      const write = (inserted: ((first: number, last: number) => void) | null) => {
+        for (let start = 0; start < masks.length; start += INSERT_ROWS) {
+          const chunk = masks.slice(start, start + INSERT_ROWS)
+          const records = chunk.map((mask) => {
+            let size = sizes.get(mask.imageId)
+            if (!size) {
+              size = this.statements.imageSize.get(mask.imageId) as { width: number; height: number } | undefined
+              if (!size) throw new AppError('not_found', `Image ${mask.imageId} is not in this project.`)
+              sizes.set(mask.imageId, size)
+            }
+            return this.prepareRecord(mask, size, now)
+          })
+          const values: unknown[] = []
+          for (const record of records) {
+            values.push(
+              record.imageId,
+              record.rleCounts,
+              record.area,
+              record.bbox[0],
+              record.bbox[1],
+              record.bbox[2],
+              record.bbox[3],
+              record.source,
+              record.state,
+              record.predictedIou,
+              record.stabilityScore,
+              record.pointCoords,
+              record.cropBox,
+              record.prompt,
+              record.modelId,
+              record.actor,
+              record.secondsSpent,
+              record.clicks,
+              record.originMaskId,
+              record.originIou,
+              record.createdAt,
+              record.updatedAt,
+            )
           }
-          return this.prepareRecord(mask, size, now)
-        })
-        const values: unknown[] = []
-        for (const record of records) {
-          values.push(
-            record.imageId,
-            record.rleCounts,
-            record.area,
-            record.bbox[0],
-            record.bbox[1],
-            record.bbox[2],
-            record.bbox[3],
-            record.source,
-            record.state,
-            record.predictedIou,
-            record.stabilityScore,
-            record.pointCoords,
-            record.cropBox,
-            record.prompt,
-            record.modelId,
-            record.actor,
-            record.secondsSpent,
-            record.clicks,
-            record.originMaskId,
-            record.originIou,
-            record.createdAt,
-            record.updatedAt,
-          )
+          const result = this.multiInsert('m', records.length).run(values)
+          const first = Number(result.lastInsertRowid) - records.length + 1
+          if (result.changes !== records.length) throw new Error(`inserted ${result.changes} of ${records.length} masks`)
+          inserted?.(first, first + records.length - 1)
+          const events: unknown[] = []
+          records.forEach((record, index) => {
+            const id = first + index
+            ids.push(id)
+            const mask = chunk[index] as NewMask | SerializedNewMask
+            const after = { ...eventSummary(record), ...options.eventDetails?.(mask, start + index) }
+            events.push(now, options.eventActor ?? mask.actor, kind, id, null, JSON.stringify(after))
+          })
+          this.multiInsert('e', records.length).run(events)
         }
-        const result = this.multiInsert('m', records.length).run(values)
-        const first = Number(result.lastInsertRowid) - records.length + 1
-        if (result.changes !== records.length) throw new Error(`inserted ${result.changes} of ${records.length} masks`)
-        if (pause !== null) for (const statement of this.statements.bulkTallies) statement.run({ first, last: first + records.length - 1 })
-        const events: unknown[] = []
-        records.forEach((record, index) => {
-          const id = first + index
-          ids.push(id)
-          const mask = chunk[index] as NewMask | SerializedNewMask
-          const after = { ...eventSummary(record), ...options.eventDetails?.(mask, start + index) }
-          events.push(now, options.eventActor ?? mask.actor, kind, id, null, JSON.stringify(after))
-        })
-        this.multiInsert('e', records.length).run(events)
       }
-      if (pause !== null) this.statements.resumeTallies.run(pause)
+      if (masks.length >= BULK_TALLY_MIN) this.withPausedTallies(write)
+      else write(null)
       return ids
+    })()
+  }
+
+  /**
+   * Runs `write` in one transaction (the caller's, when there is one) with the per-row tally
+   * trigger paused (migration 0007); `write` reports every id range it inserted through `inserted`,
+   * and those rows are counted set-based exactly as the trigger would have counted them. A
+   * rollback takes the pause back with the rows.
+   */
+  withPausedTallies<T>(write: (inserted: (first: number, last: number) => void) => T): T {
+    return this.db.transaction(() => {
+      const pause = Number(this.statements.pauseTallies.run().lastInsertRowid)
+      const result = write((first, last) => {
+        if (last >= first) for (const statement of this.statements.bulkTallies) statement.run({ first, last })
+      })
+      this.statements.resumeTallies.run(pause)
+      return result
     })()
   }
 
