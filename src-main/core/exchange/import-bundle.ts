@@ -395,7 +395,11 @@ async function stageBundle(db: ProjectDb | null, path: string, options: Omit<Bun
     await stage?.dispose()
     throw error
   } finally {
-    await reader.close()
+    // A reader that fails to close fails the import: its stage goes with it.
+    await reader.close().catch(async (error: unknown) => {
+      await stage?.dispose()
+      throw error
+    })
   }
 }
 

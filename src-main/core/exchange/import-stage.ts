@@ -149,6 +149,9 @@ export class ImportStage {
       models: `temp.${prefix}_models`,
     }
     const { images, events } = this.tables
+    // The temp database keeps the pages of dropped tables until the connection closes, unless it
+    // vacuums incrementally; the setting takes effect only before its first table, which is ours.
+    db.pragma('temp.auto_vacuum = INCREMENTAL')
     // Masks and events are columns, not JSON documents: staging writes them and the commit copies
     // them without a parse or stringify per mask (the JSON columns hold the text the project stores;
     // event_head || model id || event_tail is the text of the mask's 'mask:imported' event).
@@ -266,14 +269,14 @@ export class ImportStage {
 
   /** Drops the stage's tables (and closes its private database). Safe to call twice. */
   async dispose(): Promise<void> {
-    if (this.disposed) return
-    this.disposed = true
-    if (!this.db.open) return
-    if (this.ownsDb) {
-      this.db.close()
-      return
+    if (this.disposed || !this.db.open) return
+    if (this.ownsDb) this.db.close()
+    else {
+      for (const table of Object.values(this.tables)) this.db.exec(`DROP TABLE IF EXISTS ${table}`)
+      // Hands the dropped pages back to the file system (see the constructor's auto_vacuum).
+      this.db.pragma('temp.incremental_vacuum')
     }
-    for (const table of Object.values(this.tables)) this.db.exec(`DROP TABLE IF EXISTS ${table}`)
+    this.disposed = true
     await Promise.resolve()
   }
 }
@@ -600,42 +603,35 @@ export function commitStage(db: ProjectDb, stage: ImportStage, options: CommitOp
   function replayEvents(lastMaskBefore: number): void {
     const staged = (db.prepare(`SELECT count(*) FROM ${T.events}`).pluck().get() as number) ?? 0
     if (staged === 0) return
-    const E = T.events
-    // Lines equal but for their entity id are found through this index (exact lookups, not a scan of
-    // every line of the same second: a bulk write stamps thousands of lines with one time).
-    db.exec(`CREATE INDEX IF NOT EXISTS ${E}_by_content ON ${E.slice('temp.'.length)} (at, kind, entity, actor, before, after)`)
-    const mapped = (alias: string) =>
-      `CASE WHEN ${alias}.entity_id IS NULL THEN NULL
-         WHEN ${alias}.entity = 'mask' THEN (SELECT m.target_mask_id FROM ${T.masks} m
-           WHERE m.source_mask_id = ${alias}.entity_id AND m.target_mask_id IS NOT NULL ORDER BY m.seq LIMIT 1)
-         ELSE (SELECT i.target_image_id FROM ${T.images} i WHERE i.source_image_id = ${alias}.entity_id ORDER BY i.key LIMIT 1) END`
-    // Whether any line of the stage repeats another (same entity, time, actor, kind, before, after):
-    // only then can a replayed event of a new mask meet an earlier copy of itself.
-    const stageRepeats =
-      db
-        .prepare(
-          `SELECT 1 FROM ${E} a JOIN ${E} b ON b.at = a.at AND b.kind = a.kind AND b.entity = a.entity AND b.actor = a.actor
-             AND b.before IS a.before AND b.after IS a.after AND b.seq > a.seq AND b.entity_id IS a.entity_id LIMIT 1`,
-        )
-        .get() !== undefined
-    // A mask this commit added has no events in the project but its 'mask:imported' one; with no
-    // repeated line in the stage, no other line can equal a line of it, so it goes in unchecked.
-    const replay = db.prepare(
-      `INSERT INTO events (at, actor, kind, entity, entity_id, before, after)
+    const mapped = `CASE WHEN e.entity_id IS NULL THEN NULL
+         WHEN e.entity = 'mask' THEN (SELECT m.target_mask_id FROM ${T.masks} m
+           WHERE m.source_mask_id = e.entity_id AND m.target_mask_id IS NOT NULL ORDER BY m.seq LIMIT 1)
+         ELSE (SELECT i.target_image_id FROM ${T.images} i WHERE i.source_image_id = e.entity_id ORDER BY i.key LIMIT 1) END`
+    // Each line's entity mapped once (r); of the mapped lines equal in everything, only the first in
+    // the stage's order (nth = 1); then, unless it is a line of a mask this commit added (whose only
+    // event in the project is its 'mask:imported' one, so no other line can equal it), only when the
+    // project does not have it. A sort, not lookups per line: a bulk write stamps thousands of lines
+    // with one time, and identical lines differing only in entity id are common (one undo = one line
+    // per mask of the action).
+    const result = db
+      .prepare(
+        `INSERT INTO events (at, actor, kind, entity, entity_id, before, after)
          WITH r AS MATERIALIZED (
-           SELECT e.seq, e.at, e.actor, e.kind, e.entity, e.entity_id AS source, ${mapped('e')} AS target, e.before, e.after FROM ${E} e
+           SELECT e.seq, e.at, e.actor, e.kind, e.entity, e.entity_id AS source, ${mapped} AS target, e.before, e.after
+           FROM ${T.events} e
+         ),
+         numbered AS MATERIALIZED (
+           SELECT r.*, row_number() OVER (PARTITION BY r.entity, r.target, r.at, r.actor, r.kind, r.before, r.after ORDER BY r.seq) AS nth
+           FROM r WHERE r.source IS NULL OR r.target IS NOT NULL
          )
-         SELECT r.at, r.actor, r.kind, r.entity, r.target, r.before, r.after FROM r
-         WHERE (r.source IS NULL OR r.target IS NOT NULL)
-           AND ((@fast AND r.entity = 'mask' AND r.target > @lastMaskBefore AND r.kind <> 'mask:imported')
-             OR (NOT EXISTS (SELECT 1 FROM events x WHERE x.entity = r.entity AND x.entity_id IS r.target AND x.at = r.at
-                   AND x.actor = r.actor AND x.kind = r.kind AND x.before IS r.before AND x.after IS r.after)
-               AND NOT EXISTS (SELECT 1 FROM ${E} p WHERE p.at = r.at AND p.kind = r.kind AND p.entity = r.entity AND p.actor = r.actor
-                   AND p.before IS r.before AND p.after IS r.after AND p.seq < r.seq
-                   AND CASE WHEN r.target IS NULL THEN p.entity_id IS NULL ELSE ${mapped('p')} = r.target END)))
-         ORDER BY r.seq`,
-    )
-    const result = replay.run({ fast: stageRepeats ? 0 : 1, lastMaskBefore })
+         SELECT n.at, n.actor, n.kind, n.entity, n.target, n.before, n.after FROM numbered n
+         WHERE n.nth = 1
+           AND ((n.entity = 'mask' AND n.target > @lastMaskBefore AND n.kind <> 'mask:imported')
+             OR NOT EXISTS (SELECT 1 FROM events x WHERE x.entity = n.entity AND x.entity_id IS n.target AND x.at = n.at
+                   AND x.actor = n.actor AND x.kind = n.kind AND x.before IS n.before AND x.after IS n.after))
+         ORDER BY n.seq`,
+      )
+      .run({ lastMaskBefore })
     counts.eventsAdded = result.changes
     counts.eventsSkipped = staged - result.changes
     if (result.changes > 0) {

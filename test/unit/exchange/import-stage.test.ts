@@ -11,12 +11,12 @@ import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeBundle } from '../../../src-main/core/exchange/bundle'
-import { importBundle, prepareBundleImport } from '../../../src-main/core/exchange/import-bundle'
+import { importBundle, prepareBundleImport, verifyBundle } from '../../../src-main/core/exchange/import-bundle'
 import { importedEventText, type StagedMask } from '../../../src-main/core/exchange/import-stage'
 import { openProjectDb } from '../../../src-main/core/project/database'
 import { MaskRepository, MASK_STATES, type MaskSource, type MaskState } from '../../../src-main/core/project/mask-repository'
 import { ModelRepository } from '../../../src-main/core/project/model-repository'
-import { createProject, disc, insertImages, rectangle, rleOf } from './exchange-helpers'
+import { createProject, disc, insertImages, rectangle, rewriteBundle, rleOf } from './exchange-helpers'
 
 let dir: string
 beforeAll(async () => {
@@ -181,5 +181,120 @@ describe('import stage', () => {
       .all()
     expect(imported).toEqual([...leadRle.keys()].sort((x, y) => x - y).map((id) => [id, 1]))
     await expect(importBundle(lead.db, second, { actor: 'lead' })).resolves.toMatchObject({ masksAdded: 0, eventsAdded: 0 })
+  })
+
+  it('replays lines that differ only in their mask once per mask, links origins inside the bundle, and keeps or drops entity-less and unknown lines', async () => {
+    const alice = createProject(IMAGES, { name: 'alice' })
+    const masks = new MaskRepository(alice.db)
+    const a = alice.ids[0] as number
+    const proposals = masks.insertMany(
+      [8, 14, 20].map((x) => ({
+        imageId: a,
+        rle: rleOf(disc(40, 60, x, 20, 3), 40, 60),
+        source: 'auto' as const,
+        state: 'proposed' as const,
+        actor: 'alice',
+      })),
+    )
+    const [manual] = masks.insertMany([
+      {
+        imageId: a,
+        rle: rleOf(disc(40, 60, 8, 20, 4), 40, 60),
+        source: 'manual',
+        state: 'accepted',
+        actor: 'alice',
+        originMaskId: proposals[0],
+      },
+    ])
+    const exported = join(dir, 'lines.zip')
+    await writeBundle(alice.db, exported, EXPORTER)
+    // The lead already has the proposals when the decisions come: their lines are checked, not taken as new.
+    const lead = createProject(IMAGES, { name: 'lead' })
+    await importBundle(lead.db, exported, { actor: 'lead' })
+    const fresh = createProject(IMAGES, { name: 'fresh' })
+
+    // One action over three masks: three lines equal in everything but the mask (as an undo writes them).
+    for (const id of proposals) masks.setState(id, 'accepted', 'alice', { at: '2030-01-01T00:00:00.000Z' })
+    const decided = join(dir, 'lines-decided.zip')
+    await writeBundle(alice.db, join(dir, 'lines-plain.zip'), EXPORTER)
+    await rewriteBundle(join(dir, 'lines-plain.zip'), decided, (entries) =>
+      entries.map((entry) => {
+        if (entry.name !== 'events.jsonl') return entry
+        const extra = [
+          {
+            id: 900,
+            at: '2030-01-02T00:00:00.000Z',
+            actor: 'alice',
+            kind: 'image:note',
+            entity: 'image',
+            entity_id: null,
+            after: { note: 'n' },
+          },
+          { id: 901, at: '2030-01-02T00:00:00.000Z', actor: 'alice', kind: 'mask:state', entity: 'mask', entity_id: 12345, after: {} },
+        ]
+        return { ...entry, data: Buffer.concat([entry.data, Buffer.from(extra.map((line) => JSON.stringify(line)).join('\n') + '\n')]) }
+      }),
+    )
+    for (const project of [lead, fresh]) {
+      const result = await importBundle(project.db, decided, { actor: 'lead' })
+      const stateLines = project.db
+        .prepare("SELECT m.rle_counts FROM events e JOIN masks m ON m.id = e.entity_id WHERE e.kind = 'mask:state' ORDER BY e.id")
+        .pluck()
+        .all()
+      expect(stateLines).toEqual(proposals.map((id) => masks.get(id)?.rleCounts))
+      expect(project.db.prepare("SELECT count(*) FROM events WHERE kind = 'image:note' AND entity_id IS NULL").pluck().get()).toBe(1)
+      expect(result.eventsSkipped).toBeGreaterThanOrEqual(1)
+      // The manual mask points at the project's own copy of the proposal it was made from.
+      const origin = project.db
+        .prepare('SELECT o.rle_counts FROM masks m JOIN masks o ON o.id = m.origin_mask_id WHERE m.source = ?')
+        .pluck()
+        .get('manual')
+      expect(origin).toBe(masks.get(proposals[0] as number)?.rleCounts)
+      expect(manual).toBeDefined()
+      await expect(importBundle(project.db, decided, { actor: 'lead' })).resolves.toMatchObject({ eventsAdded: 0, masksAdded: 0 })
+    }
+    expect(lead.db.prepare('SELECT state FROM masks ORDER BY id').pluck().all()).toEqual(['accepted', 'accepted', 'accepted', 'accepted'])
+  })
+
+  it('leaves no stage behind after a refused bundle, a verification or an import, and gives its pages back', async () => {
+    const source = createProject(IMAGES, { name: 'source' })
+    new MaskRepository(source.db).insertMany(
+      Array.from({ length: 400 }, (_, index) => ({
+        imageId: source.ids[index % 2] as number,
+        rle:
+          index % 2 === 0
+            ? rleOf(disc(40, 60, 20, 20, 1 + (index % 15)), 40, 60)
+            : rleOf(rectangle(30, 30, 0, 0, 1 + (index % 29), 5), 30, 30),
+        source: 'auto' as const,
+        state: 'accepted' as const,
+        actor: 'alice',
+        prompt: { note: 'x'.repeat(200) },
+      })),
+    )
+    const good = join(dir, 'cleanup.zip')
+    await writeBundle(source.db, good, EXPORTER)
+    const tampered = join(dir, 'cleanup-tampered.zip')
+    await rewriteBundle(
+      good,
+      tampered,
+      (entries) =>
+        entries.map((entry) =>
+          entry.name === 'events.jsonl' ? { ...entry, data: Buffer.concat([entry.data, Buffer.from('\n')]) } : entry,
+        ),
+      { fixManifest: false },
+    )
+    const target = createProject(IMAGES, { name: 'target' })
+    const pages = () => target.db.pragma('temp.page_count', { simple: true }) as number
+    await expect(importBundle(target.db, tampered, { actor: 'lead' })).rejects.toMatchObject({ reason: 'checksum_mismatch' })
+    expect(tempTables(target.db)).toEqual([])
+    await expect(verifyBundle(good)).resolves.toMatchObject({ counts: { masks: 400 } })
+    const prepared = await prepareBundleImport(target.db, good, { actor: 'lead' })
+    const staged = pages()
+    expect(staged).toBeGreaterThan(20)
+    prepared.commit()
+    await prepared.dispose()
+    expect(tempTables(target.db)).toEqual([])
+    expect(pages()).toBeLessThan(staged / 4)
+    expect(target.db.prepare('SELECT count(*) FROM masks').pluck().get()).toBe(400)
   })
 })
