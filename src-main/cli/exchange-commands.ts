@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ExchangeError } from '../core/exchange/exchange-error'
 import { exportCoco } from '../core/exchange/export-coco'
-import type { ExportFilter } from '../core/exchange/export-filter'
+import type { ExportFilter, ImageSelection } from '../core/exchange/export-filter'
 import { exportSa1b, type ExportFrame } from '../core/exchange/export-sa1b'
 import { writeBundle } from '../core/exchange/bundle'
 import { importFiles } from '../core/exchange/import-files'
@@ -22,12 +22,18 @@ import { ProjectSession } from '../core/project/project-session'
 import { ProgressBar } from './progress-bar'
 
 export const EXCHANGE_USAGE = `  export <project> --format sa1b|coco|bundle --out PATH [--states S,S…] [--min-iou X] [--min-stability X]
-         [--min-area N] [--max-area N] [--images done|all] [--frame annotation|original] [--with-images]
+         [--min-area N] [--max-area N] [--max-relative-area X] [--images done|all|ID,ID…] [--audit ID]
+         [--frame annotation|original] [--with-images]
                                    Export masks: sa1b writes one JSON per image into the folder PATH, coco one
-                                   instances JSON, bundle a .zip (SA-1B + COCO + event log + manifest, with the
-                                   image files when --with-images). States default to accepted,auto_accepted
-                                   (bundles: every state); areas are in annotation pixels; --frame original
-                                   resamples masks to the original image size (not for bundles). PATH must not exist.
+                                   instances JSON, bundle a .zip (SA-1B + COCO + event log + manifest). States
+                                   default to accepted,auto_accepted (bundles: every state); areas are in
+                                   annotation pixels, --max-relative-area a fraction of the image (0–1]; --images
+                                   takes done, all or image ids, --audit an audit's sample; --frame original
+                                   resamples masks to the original image size (not for bundles). --with-images
+                                   writes the image files too: sa1b beside each JSON (same stem), coco into
+                                   images/ beside the JSON, both at --frame (annotation: the annotation-size
+                                   JPEG; original: the original file, EXIF orientation applied); bundles carry
+                                   the originals. PATH (and coco's images/) must not exist.
   import <project> <FILE…> [--as proposals|gold]
                                    Import bundles (.zip, matched by content hash, merged with their decisions) and
                                    SA-1B / COCO JSON files (matched by file name; stored as proposals by default,
@@ -81,7 +87,9 @@ function exportFilter(values: {
   'min-stability'?: string
   'min-area'?: string
   'max-area'?: string
+  'max-relative-area'?: string
   images?: string
+  audit?: string
 }): ExportFilter {
   const filter: ExportFilter = {}
   if (values.states !== undefined) {
@@ -105,10 +113,29 @@ function exportFilter(values: {
   if (maxArea !== undefined) filter.maxArea = maxArea
   if (minArea !== undefined && maxArea !== undefined && minArea > maxArea)
     throw new UsageError(`--min-area ${minArea} is above --max-area ${maxArea}`)
-  const images = values.images ?? 'all'
-  if (images === 'done') filter.images = { kind: 'status', status: 'done' }
-  else if (images !== 'all') throw new UsageError(`--images expects done or all, got "${images}"`)
+  const maxRelativeArea = numberOption('max-relative-area', values['max-relative-area'])
+  if (maxRelativeArea !== undefined) {
+    if (!(maxRelativeArea > 0 && maxRelativeArea <= 1))
+      throw new UsageError(`--max-relative-area expects a fraction in (0, 1], got "${values['max-relative-area']}"`)
+    filter.maxRelativeArea = maxRelativeArea
+  }
+  filter.images = imageSelection(values.images, values.audit)
   return filter
+}
+
+/** `--images done|all|ID,ID…` or `--audit ID` (not both); unknown ids and audits are the export's own errors. */
+function imageSelection(images: string | undefined, audit: string | undefined): ImageSelection {
+  if (audit !== undefined) {
+    if (images !== undefined) throw new UsageError('--images and --audit choose the images both; give one')
+    const auditId = numberOption('audit', audit, true) as number
+    if (auditId < 1) throw new UsageError(`--audit expects an audit id, got "${audit}"`)
+    return { kind: 'audit', auditId }
+  }
+  if (images === undefined || images === 'all') return { kind: 'all' }
+  if (images === 'done') return { kind: 'status', status: 'done' }
+  const ids = images.split(',').map((id) => id.trim())
+  if (!ids.every((id) => /^[1-9]\d*$/.test(id))) throw new UsageError(`--images expects done, all or image ids (3,7,9), got "${images}"`)
+  return { kind: 'ids', ids: ids.map(Number) }
 }
 
 export async function exportCommand(argv: string[]): Promise<number> {
@@ -125,7 +152,9 @@ export async function exportCommand(argv: string[]): Promise<number> {
         'min-stability': { type: 'string' },
         'min-area': { type: 'string' },
         'max-area': { type: 'string' },
+        'max-relative-area': { type: 'string' },
         images: { type: 'string' },
+        audit: { type: 'string' },
         frame: { type: 'string' },
         'with-images': { type: 'boolean', default: false },
       },
@@ -140,7 +169,6 @@ export async function exportCommand(argv: string[]): Promise<number> {
     if (frame !== 'annotation' && frame !== 'original')
       throw new UsageError(`--frame expects annotation or original, got "${values.frame}"`)
     if (format === 'bundle' && frame !== 'annotation') throw new UsageError('bundles are always in the annotation frame')
-    if (format !== 'bundle' && values['with-images']) throw new UsageError('--with-images applies to bundles only')
     const filter = exportFilter(values)
     const out = resolve(values.out)
 
@@ -160,7 +188,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
       const { counts, skippedImageFiles } = result.manifest
       summary = { ...counts, skippedImageFiles: skippedImageFiles.length }
     } else {
-      const options = { filter, frame, onProgress }
+      const options = { filter, frame, onProgress, ...(values['with-images'] ? { imageFiles: session.paths } : {}) }
       const result = format === 'sa1b' ? await exportSa1b(session.db, out, options) : await exportCoco(session.db, out, options)
       summary = { images: result.images, masks: result.masks }
     }

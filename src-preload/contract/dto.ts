@@ -417,6 +417,18 @@ export const OverlapPair = z.object({
 })
 export type OverlapPair = z.infer<typeof OverlapPair>
 
+/**
+ * Which images an export takes: every image, the done ones, the ids selected in the grid, or an
+ * audit's sample. Ids and audits are checked against the project when the export is previewed or
+ * started (unknown ones: `unknown_image` / `unknown_audit`).
+ */
+export const ExportImagesInput = z.union([
+  z.enum(['all', 'done']),
+  z.object({ ids: z.array(z.number().int().positive()).min(1).max(1_000_000) }).strict(),
+  z.object({ auditId: z.number().int().positive() }).strict(),
+])
+export type ExportImagesInput = z.infer<typeof ExportImagesInput>
+
 export const ExportFilterInput = z
   .object({
     states: z.array(MaskState).min(1).max(6).optional(),
@@ -425,7 +437,7 @@ export const ExportFilterInput = z
     minArea: z.number().int().min(0).optional(),
     maxArea: z.number().int().min(0).optional(),
     maxRelativeArea: z.number().gt(0).max(1).optional(),
-    images: z.enum(['all', 'done']).optional(),
+    images: ExportImagesInput.optional(),
   })
   .strict()
 export type ExportFilterInput = z.infer<typeof ExportFilterInput>

@@ -309,6 +309,9 @@ export const requestSchemas = {
         format: z.enum(['sa1b', 'coco', 'bundle']),
         target: z.string().min(1).max(4096),
         filter: ExportFilterInput,
+        /** SA-1B and COCO: masks (and image files) at annotation size, the default, or at the original (oriented) size. Bundles: annotation only. */
+        frame: z.enum(['annotation', 'original']).optional(),
+        /** Write the image files too: bundles the originals, SA-1B and COCO the files at `frame`. */
         includeImages: z.boolean().optional(),
       })
       .strict(),

@@ -1,10 +1,19 @@
-import type { ImageStatus } from '../../src-preload/contract/dto'
+import type { ImageStatus, TriageSettings } from '../../src-preload/contract/dto'
 
 export const STATUS_LABELS: Record<ImageStatus, string> = {
   todo: 'To do',
   in_progress: 'In progress',
   done: 'Done',
   skipped: 'Skipped',
+}
+
+/** Names of the triage presets (their thresholds come from the backend's triage.ts). */
+export const TRIAGE_PRESET_LABELS: Record<TriageSettings['preset'], string> = {
+  'high-precision': 'High precision',
+  general: 'General',
+  exploratory: 'Exploratory',
+  'maximum-coverage': 'Maximum coverage',
+  custom: 'Custom',
 }
 
 export function formatCount(value: number): string {

@@ -6,6 +6,7 @@ import type { AppInfo, JobInfo, ProjectSummary } from '../../src-preload/contrac
 import type { AnyTesseraEvent } from '../../src-preload/contract/events'
 import { ApiError, call, transport } from '../lib/api'
 import { catalog } from './catalog.svelte'
+import { gridSelection } from './grid-selection.svelte'
 import { segmenter } from './segmenter.svelte'
 
 export type Route =
@@ -62,6 +63,7 @@ class AppState {
     if (!project) return
     this.project = project
     this.route = { screen: 'grid' }
+    gridSelection.clear()
     await Promise.all([catalog.reset(), segmenter.refreshStatus()])
   }
 

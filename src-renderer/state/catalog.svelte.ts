@@ -60,6 +60,25 @@ class ImageCatalog {
     return -1
   }
 
+  /**
+   * Ids of the images at grid positions `from`..`to` (inclusive, either order), fetching the pages
+   * not seen yet (a range can span rows never scrolled past: 200 ids a request).
+   */
+  async idsBetween(from: number, to: number): Promise<number[]> {
+    const start = Math.max(0, Math.min(from, to))
+    const end = Math.min(this.total - 1, Math.max(from, to))
+    const waits: Promise<void>[] = []
+    for (let page = Math.floor(start / PAGE_SIZE); page <= Math.floor(end / PAGE_SIZE); page++)
+      if (!this.pages.has(page)) waits.push(this.inflight.get(page) ?? this.loadPage(page))
+    await Promise.all(waits)
+    const ids: number[] = []
+    for (let index = start; index <= end; index++) {
+      const image = this.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE]
+      if (image) ids.push(image.id)
+    }
+    return ids
+  }
+
   ensureRange(start: number, end: number): void {
     for (let page = Math.floor(start / PAGE_SIZE); page <= Math.floor(Math.max(start, end) / PAGE_SIZE); page++) {
       if (!this.pages.has(page) && !this.inflight.has(page)) void this.loadPage(page)

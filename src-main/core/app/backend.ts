@@ -442,8 +442,8 @@ export class Backend {
       'overlaps:resolve': async ({ imageId, a, b, resolution, keep }) =>
         this.reviewChange(imageId, this.requireReview().resolveOverlap(imageId, { a, b, resolution, keep }, this.actor)),
       'exchange:preview': async ({ filter }) => this.exchange().preview(filter),
-      'exchange:export': async ({ format, target, filter, includeImages }) =>
-        this.exchange().startExport(format, resolve(target), filter, includeImages),
+      'exchange:export': async ({ format, target, filter, includeImages, frame }) =>
+        this.exchange().startExport(format, resolve(target), filter, includeImages, frame),
       'exchange:import': async ({ paths, as }) =>
         this.exchange().startImport(
           paths.map((path) => resolve(path)),

@@ -3,8 +3,20 @@
  * jobs with progress and cancel. The work itself is the exchange core's (the CLI uses it too).
  */
 import { randomUUID } from 'node:crypto'
-import type { ExchangeSummary, ExportFilterInput, JobInfo } from '../../../src-preload/contract/dto'
-import { ExportSelection, exportCoco, exportSa1b, importFiles, writeBundle, type ExportFilter } from '../exchange'
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { ExchangeSummary, ExportFilterInput, ExportImagesInput, JobInfo } from '../../../src-preload/contract/dto'
+import { AppError } from '../../../src-preload/contract/errors'
+import {
+  ExportSelection,
+  exportCoco,
+  exportSa1b,
+  importFiles,
+  writeBundle,
+  type ExportFilter,
+  type ExportFrame,
+  type ImageSelection,
+} from '../exchange'
 import type { ProjectSession } from '../project/project-session'
 
 export function toExportFilter(input: ExportFilterInput): ExportFilter {
@@ -15,8 +27,15 @@ export function toExportFilter(input: ExportFilterInput): ExportFilter {
     ...(input.minArea !== undefined ? { minArea: input.minArea } : {}),
     ...(input.maxArea !== undefined ? { maxArea: input.maxArea } : {}),
     ...(input.maxRelativeArea !== undefined ? { maxRelativeArea: input.maxRelativeArea } : {}),
-    images: input.images === 'done' ? { kind: 'status', status: 'done' } : { kind: 'all' },
+    images: toImageSelection(input.images ?? 'all'),
   }
+}
+
+function toImageSelection(input: ExportImagesInput): ImageSelection {
+  if (input === 'done') return { kind: 'status', status: 'done' }
+  if (input === 'all') return { kind: 'all' }
+  if ('ids' in input) return { kind: 'ids', ids: input.ids }
+  return { kind: 'audit', auditId: input.auditId }
 }
 
 /**
@@ -70,8 +89,10 @@ export class ExchangeController {
     private readonly onImagesChanged: () => void,
   ) {}
 
+  /** Unknown image ids or audit: the same specific error the export would give (`unknown_image`, `unknown_audit`). */
   preview(input: ExportFilterInput): { images: number; masks: number } {
     const selection = new ExportSelection(this.session.db, toExportFilter(input))
+    selection.validate()
     let images = 0
     let masks = 0
     for (const { masks: selected } of selection.images()) {
@@ -87,21 +108,27 @@ export class ExchangeController {
     target: string,
     input: ExportFilterInput,
     includeImages = false,
+    frame: ExportFrame = 'annotation',
     label = `Exporting ${format === 'sa1b' ? 'SA-1B' : format === 'coco' ? 'COCO' : 'a bundle'}`,
   ): JobInfo {
+    if (format === 'bundle' && frame !== 'annotation')
+      throw new AppError('invalid_request', 'Bundles are always written at annotation size; choose SA-1B or COCO for the original size.')
     const filter = toExportFilter(input)
     return this.session.jobs.start({
       kind: 'export',
       label,
       // Everything needed to run it again after a restart (see resumers).
-      params: { format, target, filter: input, includeImages },
+      params: { format, target, filter: input, includeImages, frame },
       run: async ({ signal, progress }): Promise<ExchangeSummary> => {
+        // The default target sits in the project's exports/ folder, made on first use.
+        await mkdir(dirname(target), { recursive: true })
         const common = { filter, signal, onProgress: progress }
+        const dataset = { ...common, frame, ...(includeImages ? { imageFiles: this.session.paths } : {}) }
         const result =
           format === 'sa1b'
-            ? await exportSa1b(this.session.db, target, common)
+            ? await exportSa1b(this.session.db, target, dataset)
             : format === 'coco'
-              ? await exportCoco(this.session.db, target, common)
+              ? await exportCoco(this.session.db, target, dataset)
               : await writeBundle(this.session.db, target, {
                   ...common,
                   exporter: { name: 'tessera', version: this.version },
@@ -157,13 +184,14 @@ export class ExchangeController {
   resumers(): Record<'export' | 'exchange-import', (label: string, params: Record<string, unknown>) => JobInfo> {
     return {
       export: (label, params) => {
-        const { format, target, filter, includeImages } = params as {
+        const { format, target, filter, includeImages, frame } = params as {
           format: 'sa1b' | 'coco' | 'bundle'
           target: string
           filter?: ExportFilterInput
           includeImages?: boolean
+          frame?: ExportFrame
         }
-        return this.startExport(format, target, filter ?? {}, includeImages ?? false, label)
+        return this.startExport(format, target, filter ?? {}, includeImages ?? false, frame ?? 'annotation', label)
       },
       'exchange-import': (label, params) => {
         const { paths, as } = params as { paths: string[]; as?: 'proposals' | 'gold' }

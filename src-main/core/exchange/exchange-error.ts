@@ -44,6 +44,10 @@ export type ExchangeErrorReason =
   | 'bad_annotation'
   /** Image ids asked for that the project does not have. */
   | 'unknown_image'
+  /** An audit asked for (its sample as the export's images) that the project does not have. */
+  | 'unknown_audit'
+  /** An image file an export is to write beside the masks is missing or no longer the imported file. */
+  | 'image_file_unavailable'
   /** The export target exists already (folders are never merged into). */
   | 'target_exists'
   /** The operation was aborted; nothing was written or imported. */
@@ -74,6 +78,8 @@ const CODE_OF: Record<ExchangeErrorReason, ErrorCode> = {
   malformed_json: 'invalid_request',
   bad_annotation: 'invalid_request',
   unknown_image: 'not_found',
+  unknown_audit: 'not_found',
+  image_file_unavailable: 'not_found',
   target_exists: 'conflict',
   cancelled: 'cancelled',
   no_project: 'database_corrupt',

@@ -6,23 +6,30 @@
  *   `point_coords`), null where unknown; with `provenance`, a `tessera` block per annotation;
  * - `info.tessera.frame` states the frame (annotation size by default, or original size with
  *   nearest-neighbour resampling, see export-sa1b.ts); each image lists both sizes.
- * Two passes over the selected images (images, then annotations), one image in memory at a time.
+ * - with `imageFiles`, the image files at the masks' frame go into `images/` beside the JSON (as
+ *   COCO ships train2017/ beside its annotations), each image's `file_name` is its path there.
+ * Two passes over the selected images (images and their files, then annotations), one image in
+ * memory at a time.
  */
+import { mkdir, rename, rm } from 'node:fs/promises'
+import { dirname, join, posix } from 'node:path'
 import type { Writable } from 'node:stream'
 import type { ProjectDb } from '../project/database'
 import type { ImageRow } from '../project/image-repository'
 import { ExchangeError, throwIfAborted } from './exchange-error'
 import { ExportSelection } from './export-filter'
+import { ExportImageWriter } from './export-image-files'
 import {
   ProvenanceLookup,
   cocoBboxOf,
+  exportStem,
   sa1bAnnotation,
   type ExportFrame,
   type ExportResult,
   type Sa1bAnnotation,
   type Sa1bExportOptions,
 } from './export-sa1b'
-import { TextSink, writeViaPartial } from './text-sink'
+import { TextSink, partialPath, pathExists, writeViaPartial } from './text-sink'
 
 /** The one category of class-agnostic SAM masks. */
 export const COCO_CATEGORY = { id: 1, name: 'object', supercategory: 'object' } as const
@@ -41,11 +48,14 @@ export interface CocoWriteResult {
   bytes: number
 }
 
-function cocoImage(image: ImageRow, frame: ExportFrame): Record<string, unknown> {
+/** Folder of an export's image files, beside its JSON. */
+export const COCO_IMAGES_FOLDER = 'images'
+
+function cocoImage(image: ImageRow, frame: ExportFrame, fileName: string): Record<string, unknown> {
   const size = frame === 'annotation' ? { width: image.annotation_width, height: image.annotation_height } : image
   return {
     id: image.id,
-    file_name: image.rel_path,
+    file_name: fileName,
     width: size.width,
     height: size.height,
     annotation_width: image.annotation_width,
@@ -102,6 +112,8 @@ export interface CocoWriteOptions extends CocoExportOptions {
    * copies what it wrote during its single pass); default: the selection's masks, image by image.
    */
   annotations?: (sink: TextSink) => Promise<number>
+  /** With `imageFiles`: the folder the image files are written into (exportCoco: `images/`'s partial folder). */
+  imageFolder?: string
 }
 
 /**
@@ -116,6 +128,10 @@ export async function writeCoco(db: ProjectDb, stream: Writable, options: CocoWr
   const project = db.prepare('SELECT id, name FROM project').get() as { id: string; name: string } | undefined
   if (!project) throw new ExchangeError('no_project', 'The database has no project record.')
   const total = selection.count()
+  if (options.imageFiles && options.imageFolder === undefined) throw new Error('writeCoco: imageFiles needs an imageFolder')
+  const imageWriter = options.imageFiles ? new ExportImageWriter(db, options.imageFiles, frame) : null
+  // Progress: one step per image file written (first pass), one per image's annotations (second).
+  const steps = total * (imageWriter ? 2 : 1)
   const sink = new TextSink(stream)
   const info = {
     description: options.info?.description ?? project.name,
@@ -127,23 +143,34 @@ export async function writeCoco(db: ProjectDb, stream: Writable, options: CocoWr
   }
   await sink.write(`{"info":${JSON.stringify(info)},"licenses":[],"categories":[${JSON.stringify(COCO_CATEGORY)}],\n"images":[`)
   let images = 0
+  const taken = new Set<string>()
+  if (imageWriter) options.onProgress?.(0, steps)
   for (const id of selection.imageIds()) {
     throwIfAborted(options.signal, 'The COCO export')
-    await sink.write(`${images === 0 ? '\n' : ',\n'}${JSON.stringify(cocoImage(selection.image(id), frame))}`)
+    const image = selection.image(id)
+    let fileName = image.rel_path
+    if (imageWriter) {
+      fileName = `${exportStem(image, taken)}${imageWriter.extension(image)}`
+      const file = join(options.imageFolder as string, ...fileName.split(posix.sep))
+      await mkdir(dirname(file), { recursive: true })
+      await imageWriter.write(image, file)
+    }
+    await sink.write(`${images === 0 ? '\n' : ',\n'}${JSON.stringify(cocoImage(image, frame, fileName))}`)
     images++
+    if (imageWriter) options.onProgress?.(images, steps)
   }
   await sink.write('\n],\n"annotations":[')
   let masks: number
   if (options.annotations) masks = await options.annotations(sink)
   else {
     const writer = new CocoAnnotationWriter(sink)
-    let done = 0
-    options.onProgress?.(0, total)
+    let done = steps - total
+    options.onProgress?.(done, steps)
     for (const { image, masks: imageMasks } of selection.images()) {
       throwIfAborted(options.signal, 'The COCO export')
       for (const mask of imageMasks)
         await writer.write(sa1bAnnotation(mask, image, { frame, provenance: options.provenance, lookup }), image.id)
-      options.onProgress?.(++done, total)
+      options.onProgress?.(++done, steps)
     }
     masks = writer.count
   }
@@ -152,8 +179,39 @@ export async function writeCoco(db: ProjectDb, stream: Writable, options: CocoWr
   return { images, masks, sha256, bytes: sink.bytes }
 }
 
-/** Writes COCO JSON to `target` through `<target>.partial` (nothing at `target` unless complete). */
+/**
+ * Writes COCO JSON to `target` through `<target>.partial` (nothing at `target` unless complete).
+ * With `imageFiles`, the image files go to `images/` beside it (which must not exist: folders are
+ * never merged into), through `images.partial/`, renamed after the JSON: a run cut short between
+ * the two renames is run again from the start (the JSON is overwritten, the folder written anew).
+ * Failure or abort removes both partials.
+ */
 export async function exportCoco(db: ProjectDb, target: string, options: CocoExportOptions = {}): Promise<ExportResult> {
-  const result = await writeViaPartial(target, (stream) => writeCoco(db, stream, options), options.signal)
-  return { target, images: result.images, masks: result.masks }
+  if (!options.imageFiles) {
+    const result = await writeViaPartial(target, (stream) => writeCoco(db, stream, options), options.signal)
+    return { target, images: result.images, masks: result.masks }
+  }
+  const folder = join(dirname(target), COCO_IMAGES_FOLDER)
+  if (await pathExists(folder))
+    throw new ExchangeError('target_exists', `${folder} exists already; export the COCO JSON with its images into a new folder.`)
+  const partialFolder = partialPath(folder)
+  await rm(partialFolder, { recursive: true, force: true })
+  await mkdir(partialFolder, { recursive: true })
+  try {
+    const result = await writeViaPartial(
+      target,
+      (stream) => writeCoco(db, stream, { ...options, imageFolder: partialFolder }),
+      options.signal,
+    )
+    try {
+      await rename(partialFolder, folder)
+    } catch (error) {
+      await rm(target, { force: true })
+      throw error
+    }
+    return { target, images: result.images, masks: result.masks }
+  } catch (error) {
+    await rm(partialFolder, { recursive: true, force: true })
+    throw error
+  }
 }

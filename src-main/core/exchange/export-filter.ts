@@ -15,6 +15,8 @@ export type ImageSelection =
   | { kind: 'ids'; ids: readonly number[] }
   /** Images with this status, e.g. 'done'. */
   | { kind: 'status'; status: ImageStatus }
+  /** The sample of this audit (audit_items), e.g. to hand the audited images to someone (unknown audit: `unknown_audit`). */
+  | { kind: 'audit'; auditId: number }
 
 export interface ExportFilter {
   /** Mask states to export; default `DEFAULT_EXPORT_STATES`. */
@@ -61,6 +63,7 @@ export function passesQuality(
 export class ExportSelection {
   private readonly masks: MaskRepository
   private readonly imageById
+  private auditSample: { kind: 'ids'; ids: readonly number[] } | null = null
 
   constructor(
     private readonly db: ProjectDb,
@@ -74,10 +77,10 @@ export class ExportSelection {
     return this.filter.states ?? DEFAULT_EXPORT_STATES
   }
 
-  /** Throws `unknown_image` when an asked-for id is not in the project. */
+  /** Throws `unknown_image` when an asked-for id is not in the project, `unknown_audit` when the audit is not. */
   validate(): void {
-    const selection = this.filter.images
-    if (selection?.kind !== 'ids') return
+    const selection = this.selection()
+    if (selection.kind !== 'ids') return
     const wanted = new Set(selection.ids)
     let found = 0
     for (const _id of this.masks.imageIds({ imageIds: [...wanted] })) found++
@@ -88,7 +91,7 @@ export class ExportSelection {
   }
 
   count(): number {
-    const selection = this.filter.images ?? { kind: 'all' }
+    const selection = this.selection()
     if (selection.kind === 'ids') return new Set(selection.ids).size
     if (selection.kind === 'status')
       return (this.db.prepare('SELECT count(*) AS n FROM images WHERE status = ?').get(selection.status) as { n: number }).n
@@ -97,10 +100,26 @@ export class ExportSelection {
 
   /** Selected image ids, ascending, a page at a time. */
   *imageIds(): Generator<number> {
-    const selection = this.filter.images ?? { kind: 'all' }
+    const selection = this.selection()
     if (selection.kind === 'ids') yield* this.masks.imageIds({ imageIds: selection.ids })
     else if (selection.kind === 'status') yield* this.masks.imageIds({ imageStatus: selection.status })
     else yield* this.masks.imageIds()
+  }
+
+  /**
+   * The filter's images with an audit resolved to its sample's ids (read once: a sample is a few
+   * percent of the done images, so its ids are held like an explicit selection's).
+   */
+  private selection(): Exclude<ImageSelection, { kind: 'audit' }> {
+    const selection = this.filter.images ?? { kind: 'all' }
+    if (selection.kind !== 'audit') return selection
+    if (!this.auditSample) {
+      const audit = this.db.prepare('SELECT id FROM audits WHERE id = ?').get(selection.auditId)
+      if (!audit) throw new ExchangeError('unknown_audit', `There is no audit ${selection.auditId} in this project.`)
+      const ids = this.db.prepare('SELECT image_id FROM audit_items WHERE audit_id = ? ORDER BY image_id').pluck().all(selection.auditId)
+      this.auditSample = { kind: 'ids', ids: ids as number[] }
+    }
+    return this.auditSample
   }
 
   image(id: number): ImageRow {

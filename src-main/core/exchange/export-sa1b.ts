@@ -14,8 +14,8 @@
  *   model hashes, times) in annotation pixels; bundles always write it, plain exports on request.
  *   SA-1B readers ignore the extra keys.
  */
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { dirname, join, posix } from 'node:path'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { basename, dirname, join, posix } from 'node:path'
 import type { ImageStatus } from '../../../src-preload/contract/dto'
 import { compressRle, decompressRle, rleArea, rleToSa1bBbox, type BboxXywh, type CompressedRle } from '../masks'
 import type { ProjectDb } from '../project/database'
@@ -23,7 +23,9 @@ import type { ImageRow } from '../project/image-repository'
 import type { MaskPrompt, MaskRecord, MaskSource, MaskState, PointXy } from '../project/mask-repository'
 import { ExchangeError, throwIfAborted } from './exchange-error'
 import { ExportSelection, type ExportFilter } from './export-filter'
+import { ExportImageWriter, type ExportImageFiles } from './export-image-files'
 import { resampleRleNearest, scaleBox, scalePoints } from './mask-resample'
+import { pathExists } from './text-sink'
 
 export type ExportFrame = 'annotation' | 'original'
 
@@ -290,6 +292,12 @@ export interface Sa1bExportOptions extends ExportProgress {
   filter?: ExportFilter
   frame?: ExportFrame
   provenance?: boolean
+  /**
+   * Also write each image's file at the masks' frame (export-image-files.ts), read from here: SA-1B
+   * puts it beside its JSON with the same stem (sa_1.jpg + sa_1.json), COCO into `images/` beside
+   * the JSON; `file_name` then names the written file.
+   */
+  imageFiles?: ExportImageFiles
 }
 
 export interface ExportResult {
@@ -299,25 +307,32 @@ export interface ExportResult {
 }
 
 /**
- * File name of an image's SA-1B JSON in a folder export: its relative path with the extension
- * replaced by .json (as SA-1B pairs sa_1.jpg with sa_1.json); a second image with the same stem
- * (a.jpg and a.png) gets `<stem>.<image id>.json`.
+ * Path stem (relative path without extension) of an image's files in a folder export: its SA-1B
+ * JSON is `<stem>.json` (as SA-1B pairs sa_1.jpg with sa_1.json) and a written image file
+ * `<stem><ext>`. A second image with the same stem, compared case-insensitively (a.jpg and a.png),
+ * gets `<stem>.<image id>`.
  */
+export function exportStem(image: Pick<ImageRow, 'id' | 'rel_path'>, taken: Set<string>): string {
+  let stem = image.rel_path.replace(/\.[^./]*$/, '')
+  if (taken.has(stem.toLowerCase())) stem = `${stem}.${image.id}`
+  taken.add(stem.toLowerCase())
+  return stem
+}
+
+/** File name of an image's SA-1B JSON in a folder export: `<exportStem>.json`. */
 export function sa1bFileName(image: Pick<ImageRow, 'id' | 'rel_path'>, taken: Set<string>): string {
-  const stem = image.rel_path.replace(/\.[^./]*$/, '')
-  let name = `${stem}.json`
-  if (taken.has(name.toLowerCase())) name = `${stem}.${image.id}.json`
-  taken.add(name.toLowerCase())
-  return name
+  return `${exportStem(image, taken)}.json`
 }
 
 /**
- * Writes one SA-1B JSON per selected image into `outDir` (which must not exist): everything goes to
- * `<outDir>.partial` first and is renamed when complete, so an aborted or failed export leaves
- * nothing at `outDir`. Memory: one image's document at a time (plus the set of written names).
+ * Writes one SA-1B JSON per selected image into `outDir` (which must not exist), with `imageFiles`
+ * the image file beside each (its `file_name` is then that file's name, relative to the JSON's
+ * folder as in SA-1B): everything goes to `<outDir>.partial` first and is renamed when complete, so
+ * an aborted or failed export leaves nothing at `outDir`. Memory: one image's document (and file) at
+ * a time, plus the set of written names.
  */
 export async function exportSa1b(db: ProjectDb, outDir: string, options: Sa1bExportOptions = {}): Promise<ExportResult> {
-  if (await exists(outDir)) throw new ExchangeError('target_exists', `${outDir} exists already; choose a new folder for the export.`)
+  if (await pathExists(outDir)) throw new ExchangeError('target_exists', `${outDir} exists already; choose a new folder for the export.`)
   const selection = new ExportSelection(db, options.filter)
   selection.validate()
   const lookup = new ProvenanceLookup(db)
@@ -325,6 +340,7 @@ export async function exportSa1b(db: ProjectDb, outDir: string, options: Sa1bExp
   await rm(partial, { recursive: true, force: true })
   await mkdir(partial, { recursive: true })
   const total = selection.count()
+  const imageWriter = options.imageFiles ? new ExportImageWriter(db, options.imageFiles, options.frame ?? 'annotation') : null
   const taken = new Set<string>()
   let images = 0
   let masks = 0
@@ -333,9 +349,14 @@ export async function exportSa1b(db: ProjectDb, outDir: string, options: Sa1bExp
     for (const { image, masks: imageMasks } of selection.images()) {
       throwIfAborted(options.signal, 'The SA-1B export')
       const document = sa1bDocument(image, imageMasks, { frame: options.frame, provenance: options.provenance, lookup })
-      const file = join(partial, ...sa1bFileName(image, taken).split(posix.sep))
-      await mkdir(dirname(file), { recursive: true })
-      await writeFile(file, JSON.stringify(document))
+      const stem = join(partial, ...exportStem(image, taken).split(posix.sep))
+      await mkdir(dirname(stem), { recursive: true })
+      if (imageWriter) {
+        const imageFile = `${stem}${imageWriter.extension(image)}`
+        await imageWriter.write(image, imageFile)
+        document.image.file_name = basename(imageFile)
+      }
+      await writeFile(`${stem}.json`, JSON.stringify(document))
       images++
       masks += imageMasks.length
       options.onProgress?.(images, total)
@@ -347,13 +368,4 @@ export async function exportSa1b(db: ProjectDb, outDir: string, options: Sa1bExp
     throw error
   }
   return { target: outDir, images, masks }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
-  }
 }

@@ -3,6 +3,7 @@ export { ExchangeError, type ExchangeErrorReason } from './exchange-error'
 export { DEFAULT_EXPORT_STATES, ExportSelection, passesQuality, type ExportFilter, type ImageSelection } from './export-filter'
 export {
   exportSa1b,
+  exportStem,
   sa1bDocument,
   type ExportFrame,
   type ExportResult,
@@ -10,7 +11,8 @@ export {
   type Sa1bDocument,
   type Sa1bExportOptions,
 } from './export-sa1b'
-export { COCO_CATEGORY, exportCoco, writeCoco, type CocoExportOptions } from './export-coco'
+export { COCO_CATEGORY, COCO_IMAGES_FOLDER, exportCoco, writeCoco, type CocoExportOptions } from './export-coco'
+export { ExportImageWriter, type ExportImageFiles } from './export-image-files'
 export { writeBundle, type BundleOptions, type BundleResult } from './bundle'
 export { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, DEFAULT_BUNDLE_LIMITS, type BundleLimits, type BundleManifest } from './bundle-format'
 export { importBundle, verifyBundle, type BundleImportOptions, type BundleImportResult } from './import-bundle'

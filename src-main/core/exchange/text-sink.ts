@@ -5,7 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto'
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
+import { rename, rm, stat } from 'node:fs/promises'
 import { once } from 'node:events'
 import type { Readable, Writable } from 'node:stream'
 import { ExchangeError } from './exchange-error'
@@ -81,6 +81,16 @@ export function drained(stream: Writable): Promise<void> {
     stream.once('drain', onDrain)
     stream.once('close', onClose)
   })
+}
+
+/** Whether anything (file or folder) is at `path`: export targets are never merged into. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Path of the file an export writes before renaming it into place. */

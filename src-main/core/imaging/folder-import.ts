@@ -32,7 +32,7 @@ export function thumbnailPath(paths: ProjectPaths, contentHash: string): string 
   return join(paths.thumbnails, `${contentHash}.jpg`)
 }
 
-export function annotationCopyPath(paths: ProjectPaths, contentHash: string): string {
+export function annotationCopyPath(paths: Pick<ProjectPaths, 'annotationCopies'>, contentHash: string): string {
   return join(paths.annotationCopies, `${contentHash}.jpg`)
 }
 

@@ -122,6 +122,25 @@ export async function processImageBytes(bytes: Buffer, annotationMaxSide: number
   }
 }
 
+/**
+ * The original file upright (EXIF orientation applied), in its own format: what an export at the
+ * original frame writes beside masks, which are made on the upright image. A file with no rotation
+ * to apply comes back byte for byte; a rotated one is re-encoded once, JPEG at quality 95 with full
+ * chroma (a generation loss far below the annotation copy's), PNG, TIFF and WebP losslessly.
+ */
+export async function uprightOriginal(bytes: Buffer): Promise<Buffer> {
+  // BMP (decoded apart) has no EXIF orientation: it is upright as stored.
+  if (bytes[0] === 0x42 && bytes[1] === 0x4d) return bytes
+  const input = openWithSharp(bytes)
+  const meta = await input.metadata()
+  if (!meta.orientation || meta.orientation === 1) return bytes
+  const upright = input.rotate()
+  if (meta.format === 'jpeg') return upright.jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer()
+  if (meta.format === 'webp') return upright.webp({ lossless: true }).toBuffer()
+  if (meta.format === 'png' || meta.format === 'tiff') return upright.toFormat(meta.format).toBuffer()
+  throw new ImageDecodeError(`cannot write a rotated ${meta.format ?? 'unknown'} image`)
+}
+
 /** libvips reads every supported format but BMP; BMP is decoded by bmp-ts into raw RGBA first. */
 function openWithSharp(bytes: Buffer): Sharp {
   const options = { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true } as const

@@ -9,6 +9,8 @@ import { AppError, type ErrorCode } from '../../../src-preload/contract/errors'
 import { requestSchemas } from '../../../src-preload/contract/requests'
 import { Backend, DEMO_PROJECT_NAME } from '../../../src-main/core/app/backend'
 import { DEMO_GROUND_TRUTH_FILE } from '../../../src-main/core/demo/demo-project'
+import { compressRle, encodeMask } from '../../../src-main/core/masks'
+import { MaskRepository } from '../../../src-main/core/project/mask-repository'
 import { makeTempDir, writeJpegSeries } from '../../support/make-images'
 import { testBackendOptions } from '../../support/test-backend'
 
@@ -333,6 +335,42 @@ describe('Backend', () => {
       expect(again.id).toBe(demo.id)
       await settle()
       expect(again.imageCount).toBe(12)
+    })
+  })
+
+  describe('exchange: the images of an export', () => {
+    it('previews and exports chosen image ids, refusing unknown ids and audits with their reasons', async () => {
+      await createProject(3)
+      const session = backend.currentProject!
+      const [a, b] = session.images.all().map((row) => row.id) as [number, number, number]
+      const rle = compressRle(encodeMask(new Uint8Array(48 * 64).fill(1, 0, 640), 48, 64))
+      new MaskRepository(session.db).insertMany([
+        { imageId: a, rle, source: 'manual', state: 'accepted', actor: 'ada' },
+        { imageId: b, rle, source: 'manual', state: 'accepted', actor: 'ada' },
+      ])
+      expect(await backend.call('exchange:preview', { filter: { images: { ids: [a] } } })).toEqual({ images: 1, masks: 1 })
+      expect(await backend.call('exchange:preview', { filter: { images: 'all' } })).toEqual({ images: 2, masks: 2 })
+      await expectCode(backend.call('exchange:preview', { filter: { images: { ids: [a, 999] } } }), 'not_found', /999/)
+      await expectCode(backend.call('exchange:preview', { filter: { images: { auditId: 5 } } }), 'not_found', /no audit 5/)
+      await expectCode(backend.invoke('exchange:preview', { filter: { images: { ids: [] } } }), 'invalid_request')
+      await expectCode(
+        backend.call('exchange:export', { format: 'bundle', target: join(root, 'x.zip'), filter: {}, frame: 'original' }),
+        'invalid_request',
+        /annotation size/,
+      )
+
+      // Into a folder that does not exist yet (as the dialog's default under the project's exports/).
+      const target = join(root, 'exports', 'chosen')
+      const job = await backend.call('exchange:export', {
+        format: 'sa1b',
+        target,
+        filter: { images: { ids: [b] } },
+        frame: 'original',
+        includeImages: true,
+      })
+      const final = await session.jobs.wait(job.id)
+      expect(final.state, final.error ?? '').toBe('done')
+      expect((await readdir(target)).sort()).toEqual(['img-02.jpg', 'img-02.json'])
     })
   })
 

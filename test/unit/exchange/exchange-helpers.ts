@@ -19,6 +19,8 @@ export interface TestImage {
   height: number
   annotationWidth?: number
   annotationHeight?: number
+  /** EXIF orientation (1–8); default 1. */
+  orientation?: number
 }
 
 export function createProject(
@@ -48,7 +50,7 @@ export function insertImages(db: ProjectDb, images: readonly TestImage[]): numbe
         fileMtimeMs: 1,
         width: image.width,
         height: image.height,
-        orientation: 1,
+        orientation: image.orientation ?? 1,
         annotationWidth: image.annotationWidth ?? image.width,
         annotationHeight: image.annotationHeight ?? image.height,
       },
