@@ -10,6 +10,7 @@ import yauzl from 'yauzl'
 import { ZipFile } from 'yazl'
 import { openProjectDb, type ProjectDb } from '../../../src-main/core/project/database'
 import { ImageRepository } from '../../../src-main/core/project/image-repository'
+import { ModelRepository, type NewModel } from '../../../src-main/core/project/model-repository'
 import { compressRle, encodeMask, type CompressedRle } from '../../../src-main/core/masks'
 
 export interface TestImage {
@@ -57,6 +58,30 @@ export function insertImages(db: ProjectDb, images: readonly TestImage[]): numbe
       now,
     ),
   )
+}
+
+/** A model record with no files behind it (hashes 'e…' / 'd…' unless given); returns its id. */
+export function addFileLessModel(
+  db: ProjectDb,
+  fields: Partial<Pick<NewModel, 'name' | 'encoderPath' | 'decoderPath' | 'encoderBytes' | 'decoderBytes'>> = {},
+  actor = 'test',
+): number {
+  return new ModelRepository(db).add(
+    {
+      name: 'm',
+      variant: 'sam-official',
+      description: '',
+      encoderPath: '',
+      decoderPath: '',
+      encoderSha256: 'e'.repeat(64),
+      decoderSha256: 'd'.repeat(64),
+      encoderBytes: 0,
+      decoderBytes: 0,
+      bundled: false,
+      ...fields,
+    },
+    actor,
+  ).id
 }
 
 /** Row-major mask with a filled rectangle [x0, x1) × [y0, y1). */

@@ -10,8 +10,7 @@ import { inspectFile, summarise } from '../../../src-main/core/exchange/inspect'
 import { resampleRleNearest } from '../../../src-main/core/exchange/mask-resample'
 import { decompressRle, rleToBbox } from '../../../src-main/core/masks'
 import { MaskRepository } from '../../../src-main/core/project/mask-repository'
-import { ModelRepository } from '../../../src-main/core/project/model-repository'
-import { createProject, disc, rectangle, rleOf } from './exchange-helpers'
+import { addFileLessModel, createProject, disc, rectangle, rleOf } from './exchange-helpers'
 
 let dir: string
 beforeAll(async () => {
@@ -29,19 +28,9 @@ function project() {
     { relPath: 'empty.jpg', width: 10, height: 10 },
   ])
   const [dog, truck] = ids as [number, number, number]
-  const model = new ModelRepository(db).add(
-    {
-      name: 'SAM ViT-B',
-      variant: 'sam-official',
-      description: '',
-      encoderPath: '/m/e.onnx',
-      decoderPath: '/m/d.onnx',
-      encoderSha256: 'e'.repeat(64),
-      decoderSha256: 'd'.repeat(64),
-      encoderBytes: 10,
-      decoderBytes: 20,
-      bundled: false,
-    },
+  const modelId = addFileLessModel(
+    db,
+    { name: 'SAM ViT-B', encoderPath: '/m/e.onnx', decoderPath: '/m/d.onnx', encoderBytes: 10, decoderBytes: 20 },
     'alice',
   )
   const masks = new MaskRepository(db)
@@ -56,7 +45,7 @@ function project() {
       pointCoords: [[20.5, 15.25]],
       cropBox: [0, 0, 40, 30],
       prompt: { points: [{ x: 20.5, y: 15.25, label: 'positive' }] },
-      modelId: model.id,
+      modelId,
       actor: 'tessera',
     },
     {

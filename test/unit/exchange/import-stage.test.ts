@@ -15,8 +15,7 @@ import { importBundle, prepareBundleImport, verifyBundle } from '../../../src-ma
 import { importedEventText, type StagedMask } from '../../../src-main/core/exchange/import-stage'
 import { openProjectDb } from '../../../src-main/core/project/database'
 import { MaskRepository, MASK_STATES, type MaskSource, type MaskState } from '../../../src-main/core/project/mask-repository'
-import { ModelRepository } from '../../../src-main/core/project/model-repository'
-import { createProject, disc, insertImages, rectangle, rewriteBundle, rleOf } from './exchange-helpers'
+import { addFileLessModel, createProject, disc, insertImages, rectangle, rewriteBundle, rleOf } from './exchange-helpers'
 
 let dir: string
 beforeAll(async () => {
@@ -39,21 +38,7 @@ const tempTables = (db: Database.Database) =>
 describe('import stage', () => {
   it("prepares exactly the 'mask:imported' text MaskRepository.insertMany writes, model id filled in at the commit", () => {
     const { db, ids } = createProject(IMAGES)
-    const model = new ModelRepository(db).add(
-      {
-        name: 'm',
-        variant: 'sam-official',
-        description: '',
-        encoderPath: '',
-        decoderPath: '',
-        encoderSha256: 'e'.repeat(64),
-        decoderSha256: 'd'.repeat(64),
-        encoderBytes: 1,
-        decoderBytes: 1,
-        bundled: false,
-      },
-      'test',
-    )
+    const modelIdInProject = addFileLessModel(db)
     const repository = new MaskRepository(db)
     const text = fc.string({ unit: 'binary', maxLength: 12 })
     const score = fc.option(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0.1 + 0.2, -0, 1e-7)), {
@@ -74,7 +59,7 @@ describe('import stage', () => {
           withModel: fc.boolean(),
         }),
         (mask) => {
-          const modelId = mask.withModel ? model.id : null
+          const modelId = mask.withModel ? modelIdInProject : null
           const [id] = repository.insertMany(
             [
               {

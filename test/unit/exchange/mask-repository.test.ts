@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { AppError } from '../../../src-preload/contract/errors'
 import type { ProjectDb } from '../../../src-main/core/project/database'
 import { MaskRepository, type NewMask } from '../../../src-main/core/project/mask-repository'
-import { ModelRepository } from '../../../src-main/core/project/model-repository'
-import { createProject, rectangle, rleOf, seeded } from './exchange-helpers'
+import { addFileLessModel, createProject, rectangle, rleOf, seeded } from './exchange-helpers'
 
 function setup() {
   const { db, ids } = createProject([
@@ -115,23 +114,9 @@ describe('MaskRepository', () => {
     const random = seeded(42)
     const build = () => {
       const project = setup()
-      const model = new ModelRepository(project.db).add(
-        {
-          name: 'm',
-          variant: 'sam-official',
-          description: '',
-          encoderPath: '',
-          decoderPath: '',
-          encoderSha256: 'e'.repeat(64),
-          decoderSha256: 'd'.repeat(64),
-          encoderBytes: 0,
-          decoderBytes: 0,
-          bundled: false,
-        },
-        'test',
-      )
+      const modelId = addFileLessModel(project.db)
       project.db.prepare("UPDATE images SET status = 'done' WHERE id = ?").run(project.ids[1])
-      return { ...project, modelId: model.id }
+      return { ...project, modelId }
     }
     const one = build()
     const bulk = build()
