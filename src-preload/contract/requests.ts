@@ -298,10 +298,10 @@ export const requestSchemas = {
     output: ReviewChange,
   },
 
-  /** How many images and masks an export with this filter would write. */
+  /** What an export with this filter would write: the selected images (a document each), the masks, and the images that have any. */
   'exchange:preview': {
     input: z.object({ filter: ExportFilterInput }).strict(),
-    output: z.object({ images: z.number().int(), masks: z.number().int() }),
+    output: z.object({ images: z.number().int(), masks: z.number().int(), imagesWithMasks: z.number().int() }),
   },
   'exchange:export': {
     input: z

@@ -82,7 +82,10 @@ describe('export and import', () => {
     await page.getByTestId('open-export').click()
     await page.getByTestId('format-bundle').check()
     await page.getByTestId('state-auto_accepted').uncheck()
-    await expect.poll(() => page.getByTestId('export-preview').innerText()).toBe(`Will write ${expected.length} masks of 4 images.`)
+    const images = app.backend.currentProject!.db.prepare('SELECT count(*) FROM images').pluck().get() as number
+    await expect
+      .poll(() => page.getByTestId('export-preview').innerText())
+      .toBe(`Will write ${expected.length} masks on 4 of the ${images} selected images.`)
     bundle = join(app.dataDir, 'work-package.zip')
     await page.getByTestId('export-target').fill(bundle)
     await screenshot(page, '12-export-dialog')
@@ -124,11 +127,17 @@ describe('export and import', () => {
     await page.getByTestId('export-selection').click()
     await expect.poll(() => page.getByTestId('export-images').inputValue()).toBe('selection')
     await page.getByTestId('format-sa1b').check()
-    await expect.poll(() => page.getByTestId('export-preview').innerText()).toBe(`Will write ${rows.length} masks of 2 images.`)
+    const on = (masks: readonly { imageId: number }[]) =>
+      new Set(masks.map((row) => row.imageId)).size === 2 ? 'all' : `${new Set(masks.map((row) => row.imageId)).size} of the`
+    await expect
+      .poll(() => page.getByTestId('export-preview').innerText())
+      .toBe(`Will write ${rows.length} masks on ${on(rows)} 2 selected images.`)
     await page.getByTestId('quality-preset').selectOption('high-precision')
     expect(await page.getByTestId('min-iou').inputValue()).toBe(String(precise.predictedIou))
     expect(await page.getByTestId('min-area').inputValue()).toBe(String(precise.minArea))
-    await expect.poll(() => page.getByTestId('export-preview').innerText()).toBe(`Will write ${kept.length} masks of 2 images.`)
+    await expect
+      .poll(() => page.getByTestId('export-preview').innerText())
+      .toBe(`Will write ${kept.length} masks on ${on(kept)} 2 selected images.`)
     await page.getByTestId('frame-original').check()
     await page.getByTestId('include-images').check()
     const out = join(app.dataDir, 'selection-sa1b')

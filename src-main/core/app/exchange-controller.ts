@@ -90,17 +90,10 @@ export class ExchangeController {
   ) {}
 
   /** Unknown image ids or audit: the same specific error the export would give (`unknown_image`, `unknown_audit`). */
-  preview(input: ExportFilterInput): { images: number; masks: number } {
+  preview(input: ExportFilterInput): { images: number; masks: number; imagesWithMasks: number } {
     const selection = new ExportSelection(this.session.db, toExportFilter(input))
     selection.validate()
-    let images = 0
-    let masks = 0
-    for (const { masks: selected } of selection.images()) {
-      if (selected.length === 0) continue
-      images++
-      masks += selected.length
-    }
-    return { images, masks }
+    return selection.counts()
   }
 
   startExport(

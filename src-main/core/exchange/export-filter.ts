@@ -57,6 +57,28 @@ export function passesQuality(
 }
 
 /**
+ * passesQuality's rule and the state filter as an SQL condition on `masks m JOIN images i`, with its
+ * parameters (the same comparisons in the same order of operations, so the same masks pass:
+ * property-tested against passesQuality).
+ */
+export function qualityCondition(filter: ExportFilter, states: readonly MaskState[]): { sql: string; parameters: unknown[] } {
+  const terms = [`m.state IN (${states.map(() => '?').join(', ')})`]
+  const parameters: unknown[] = [...states]
+  const add = (term: string, value: number | undefined) => {
+    if (value === undefined) return
+    terms.push(term)
+    parameters.push(value)
+  }
+  // NULL scores fail a set minimum, as in passesQuality.
+  add('m.predicted_iou >= ?', filter.minPredictedIou)
+  add('m.stability_score >= ?', filter.minStabilityScore)
+  add('m.area >= ?', filter.minArea)
+  add('m.area <= ?', filter.maxArea)
+  add('m.area <= ? * i.annotation_width * i.annotation_height', filter.maxRelativeArea)
+  return { sql: terms.join(' AND '), parameters }
+}
+
+/**
  * Walks the selected images in id order with their filtered masks, one image in memory at a time.
  * `count()` gives the number of selected images (for progress) without loading them.
  */
@@ -96,6 +118,29 @@ export class ExportSelection {
     if (selection.kind === 'status')
       return (this.db.prepare('SELECT count(*) AS n FROM images WHERE status = ?').get(selection.status) as { n: number }).n
     return (this.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n
+  }
+
+  /**
+   * What an export of this selection writes, counted in SQL without reading a mask into JavaScript
+   * (a preview must answer at once for 100,000 images): the selected images (each gets its document),
+   * the masks that pass, and the images that have at least one.
+   */
+  counts(): { images: number; masks: number; imagesWithMasks: number } {
+    const selection = this.selection()
+    const quality = qualityCondition(this.filter, this.states)
+    const scope =
+      selection.kind === 'ids'
+        ? { sql: 'm.image_id IN (SELECT value FROM json_each(?))', parameters: [JSON.stringify([...new Set(selection.ids)])] }
+        : selection.kind === 'status'
+          ? { sql: 'i.status = ?', parameters: [selection.status] }
+          : { sql: '1', parameters: [] }
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS masks, count(DISTINCT m.image_id) AS images FROM masks m JOIN images i ON i.id = m.image_id
+         WHERE ${scope.sql} AND ${quality.sql}`,
+      )
+      .get(...scope.parameters, ...quality.parameters) as { masks: number; images: number }
+    return { images: this.count(), masks: row.masks, imagesWithMasks: row.images }
   }
 
   /** Selected image ids, ascending, a page at a time. */

@@ -348,8 +348,12 @@ describe('Backend', () => {
         { imageId: a, rle, source: 'manual', state: 'accepted', actor: 'ada' },
         { imageId: b, rle, source: 'manual', state: 'accepted', actor: 'ada' },
       ])
-      expect(await backend.call('exchange:preview', { filter: { images: { ids: [a] } } })).toEqual({ images: 1, masks: 1 })
-      expect(await backend.call('exchange:preview', { filter: { images: 'all' } })).toEqual({ images: 2, masks: 2 })
+      expect(await backend.call('exchange:preview', { filter: { images: { ids: [a] } } })).toEqual({
+        images: 1,
+        masks: 1,
+        imagesWithMasks: 1,
+      })
+      expect(await backend.call('exchange:preview', { filter: { images: 'all' } })).toEqual({ images: 3, masks: 2, imagesWithMasks: 2 })
       await expectCode(backend.call('exchange:preview', { filter: { images: { ids: [a, 999] } } }), 'not_found', /999/)
       await expectCode(backend.call('exchange:preview', { filter: { images: { auditId: 5 } } }), 'not_found', /no audit 5/)
       await expectCode(backend.invoke('exchange:preview', { filter: { images: { ids: [] } } }), 'invalid_request')
@@ -370,7 +374,12 @@ describe('Backend', () => {
       })
       const final = await session.jobs.wait(job.id)
       expect(final.state, final.error ?? '').toBe('done')
-      expect((await readdir(target)).sort()).toEqual(['img-02.jpg', 'img-02.json'])
+      // Ids follow the order in which the import finished decoding the files, not their names.
+      const stem = session.images
+        .all()
+        .find((row) => row.id === b)
+        ?.rel_path.replace(/\.jpg$/, '')
+      expect((await readdir(target)).sort()).toEqual([`${stem}.jpg`, `${stem}.json`])
     })
   })
 
