@@ -96,10 +96,21 @@ export const requestSchemas = {
     output: ImagePage,
   },
   'images:get': { input: z.object({ imageId: ImageId }).strict(), output: ImageSummary },
-  /** The image after or before `imageId` in grid order, or null at either end. */
+  /**
+   * The image after or before `imageId` in grid order, or null at either end. With `status`, only
+   * images with that status count (the grid's filter); `imageId` itself may have any status.
+   */
   'images:neighbour': {
-    input: z.object({ imageId: ImageId, direction: z.enum(['next', 'previous']) }).strict(),
+    input: z.object({ imageId: ImageId, direction: z.enum(['next', 'previous']), status: ImageStatus.optional() }).strict(),
     output: ImageSummary.nullable(),
+  },
+  /**
+   * Where `imageId` sits in grid order (0-based), among the images with `status` when given (the
+   * grid's filter); null when the image does not have that status.
+   */
+  'images:position': {
+    input: z.object({ imageId: ImageId, status: ImageStatus.optional() }).strict(),
+    output: z.number().int().min(0).nullable(),
   },
   /**
    * Sets an image's workflow status. Marking it done while more of it is uncovered than the project's

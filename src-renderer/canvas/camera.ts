@@ -29,6 +29,22 @@ export function fitCamera(image: Size, view: Size, margin = FIT_MARGIN): Camera 
   return centredCamera(image, view, scale > 0 ? scale : MIN_SCALE)
 }
 
+/**
+ * The camera once the view has changed size (a window resize, a rail collapsing or expanding): an
+ * image that was fitted is fitted to the new view; otherwise the zoom is kept and the image point
+ * at the view's centre stays at its centre. Sizes in CSS pixels.
+ */
+export function cameraAfterResize(camera: Camera, image: Size, before: Size, after: Size): Camera {
+  if (before.width <= 0 || before.height <= 0) return fitCamera(image, after)
+  const fitted = fitCamera(image, before)
+  const wasFitted =
+    Math.abs(fitted.scale - camera.scale) <= 1e-9 * fitted.scale &&
+    Math.abs(fitted.offsetX - camera.offsetX) < 0.5 &&
+    Math.abs(fitted.offsetY - camera.offsetY) < 0.5
+  if (wasFitted) return fitCamera(image, after)
+  return panBy(camera, (after.width - before.width) / 2, (after.height - before.height) / 2)
+}
+
 export function centredCamera(image: Size, view: Size, scale: number): Camera {
   return { scale, offsetX: (view.width - image.width * scale) / 2, offsetY: (view.height - image.height * scale) / 2 }
 }

@@ -16,6 +16,7 @@ import { Application, Container, type SCALE_MODE } from 'pixi.js'
 import type { MaskBitmap } from '../../src-main/core/masks'
 import {
   centredCamera,
+  cameraAfterResize,
   centreOnBox,
   fitCamera,
   panBy,
@@ -141,6 +142,8 @@ export class ImageViewer {
   private backend: RenderBackend = 'webgl'
   private ready: Promise<void>
   private resizeObserver: ResizeObserver | null = null
+  /** The view size the resize observer last saw (pixi's own window-resize handler may have resized the renderer already). */
+  private observedView: Size | null = null
   /** Set by destroy. Pixi objects are null inside after destroy, so every entry that touches them checks this first: a screen's late answers (an effect, an awaited load) must find a no-op, not a TypeError. */
   private destroyed = false
   private frameId: number | null = null
@@ -193,12 +196,16 @@ export class ImageViewer {
     window.addEventListener('keydown', this.onKey)
     window.addEventListener('keyup', this.onKey)
     // Pixi's resizeTo follows window resizes only; the host also changes size when rails collapse.
+    // A fitted image is fitted again, any other view keeps its centre (cameraAfterResize).
     this.resizeObserver = new ResizeObserver(() => {
       if (this.destroyed) return
       // Reallocating the drawing buffer is slow under software WebGL (~60 ms): only on a real change.
       const { width, height } = this.app.renderer.screen
       if (width !== this.host.clientWidth || height !== this.host.clientHeight) this.app.resize()
-      if (this.image) this.setCamera(this.camera)
+      const before = this.observedView
+      const after = this.viewSize()
+      this.observedView = after
+      if (this.image) this.setCamera(before ? cameraAfterResize(this.camera, this.image, before, after) : this.camera)
       else this.requestFrame()
     })
     this.resizeObserver.observe(this.host)

@@ -20,6 +20,7 @@ export const WORKSPACE_ACTIONS = {
   opacityUp: { label: 'Raise mask opacity', group: 'View', keys: [']'] },
   toggleRejected: { label: 'Show rejected and discarded (ghosted)', group: 'View', keys: ['h'] },
   toggleInspection: { label: 'Show the selected mask’s prompt on the image', group: 'View', keys: ['i'] },
+  toggleRail: { label: 'Show or hide the image rail', group: 'View', keys: ['\\', 'Shift+r'] },
   toggleGaps: { label: 'Show uncovered regions', group: 'Coverage', keys: ['c'] },
   nextGap: { label: 'Jump to the next gap', group: 'Coverage', keys: ['g'] },
   markDone: { label: 'Mark the image done and open the next unfinished', group: 'Image', keys: ['Mod+Enter'] },

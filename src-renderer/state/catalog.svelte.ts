@@ -61,6 +61,24 @@ class ImageCatalog {
   }
 
   /**
+   * Grid position of `imageId` under the current filter: from the pages seen, else asked (one count
+   * along an index). Null when the filter does not list the image, or the filter changed meanwhile.
+   */
+  async positionOf(imageId: number): Promise<number | null> {
+    const seen = this.indexOf(imageId)
+    if (seen >= 0) return seen
+    const filter = this.filter
+    const floor = this.floorSeq
+    const position = await call('images:position', { imageId, status: filter ?? undefined })
+    return filter === this.filter && floor === this.floorSeq ? position : null
+  }
+
+  /** The image after or before `imageId` in grid order, within the current filter; null at either end. */
+  neighbour(imageId: number, direction: 'next' | 'previous'): Promise<ImageSummary | null> {
+    return call('images:neighbour', { imageId, direction, status: this.filter ?? undefined })
+  }
+
+  /**
    * Ids of the images at grid positions `from`..`to` (inclusive, either order), fetching the pages
    * not seen yet (a range can span rows never scrolled past: 200 ids a request).
    */

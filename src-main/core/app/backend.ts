@@ -347,10 +347,14 @@ export class Backend {
         const session = this.requireSession()
         return session.summarise(session.image(imageId))
       },
-      'images:neighbour': async ({ imageId, direction }) => {
+      'images:neighbour': async ({ imageId, direction, status }) => {
         const session = this.requireSession()
-        const row = session.images.neighbour(session.image(imageId), direction)
+        const row = session.images.neighbour(session.image(imageId), direction, status)
         return row ? session.summarise(row) : null
+      },
+      'images:position': async ({ imageId, status }) => {
+        const session = this.requireSession()
+        return session.images.position(session.image(imageId), status)
       },
       'images:setStatus': async ({ imageId, status, reason }) => {
         const details = this.requireReview().statusEventDetails(imageId, status, reason)

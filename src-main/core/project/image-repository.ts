@@ -86,6 +86,11 @@ export class ImageRepository {
       countByStatus: db.prepare('SELECT status, count(*) AS n FROM images GROUP BY status'),
       next: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path > ? ORDER BY rel_path LIMIT 1`),
       previous: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path < ? ORDER BY rel_path DESC LIMIT 1`),
+      nextByStatus: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path > ? AND status = ? ORDER BY rel_path LIMIT 1`),
+      previousByStatus: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path < ? AND status = ? ORDER BY rel_path DESC LIMIT 1`),
+      // An image's place: a walk of the rel_path index up to it, O(place); only asked for a place the renderer has not paged to.
+      rankOf: db.prepare('SELECT count(*) AS n FROM images WHERE rel_path < ?'),
+      rankByStatusOf: db.prepare('SELECT count(*) AS n FROM images WHERE rel_path < ? AND status = ?'),
       // Grid order is rel_path order (UNIQUE, so indexed); both halves walk that index.
       unfinishedAfter: db.prepare(
         `SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path > ? AND status IN ${UNFINISHED_SQL} ORDER BY rel_path LIMIT 1`,
@@ -141,8 +146,19 @@ export class ImageRepository {
     return counts
   }
 
-  neighbour(row: ImageRow, direction: 'next' | 'previous'): ImageRow | undefined {
+  /** The row after or before `row` in grid order; with `status`, among rows with that status only. */
+  neighbour(row: ImageRow, direction: 'next' | 'previous', status?: ImageStatus): ImageRow | undefined {
+    if (status)
+      return (direction === 'next' ? this.statements.nextByStatus : this.statements.previousByStatus).get(row.rel_path, status) as
+        ImageRow | undefined
     return (direction === 'next' ? this.statements.next : this.statements.previous).get(row.rel_path) as ImageRow | undefined
+  }
+
+  /** `row`'s 0-based place in grid order (among rows with `status` when given); null when it lacks that status. */
+  position(row: ImageRow, status?: ImageStatus): number | null {
+    if (!status) return (this.statements.rankOf.get(row.rel_path) as { n: number }).n
+    if (row.status !== status) return null
+    return (this.statements.rankByStatusOf.get(row.rel_path, status) as { n: number }).n
   }
 
   /**

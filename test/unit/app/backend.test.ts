@@ -195,6 +195,30 @@ describe('Backend', () => {
       expect((await backend.call('images:get', { imageId: b })).relPath).toBe('img-02.jpg')
     })
 
+    it('walks neighbours and finds positions within a status filter (the grid’s and the rail’s)', async () => {
+      await createProject(4)
+      const ids = (await backend.call('images:list', { offset: 0, limit: 10 })).items.map((i) => i.id)
+      const [a, b, c, d] = ids as [number, number, number, number]
+      await backend.call('images:setStatus', { imageId: b, status: 'skipped' })
+      await backend.call('images:setStatus', { imageId: d, status: 'skipped' })
+      // b is skipped: the "to do" walk goes a → c, and from b (whatever its status) to c and back to a.
+      expect((await backend.call('images:neighbour', { imageId: a, direction: 'next', status: 'todo' }))?.id).toBe(c)
+      expect((await backend.call('images:neighbour', { imageId: b, direction: 'next', status: 'todo' }))?.id).toBe(c)
+      expect((await backend.call('images:neighbour', { imageId: b, direction: 'previous', status: 'todo' }))?.id).toBe(a)
+      expect(await backend.call('images:neighbour', { imageId: c, direction: 'next', status: 'todo' })).toBeNull()
+      expect((await backend.call('images:neighbour', { imageId: a, direction: 'next', status: 'skipped' }))?.id).toBe(b)
+      expect((await backend.call('images:neighbour', { imageId: b, direction: 'next', status: 'skipped' }))?.id).toBe(d)
+      // Positions: in grid order, and within the filter; null for an image the filter does not list.
+      expect(await Promise.all(ids.map((imageId) => backend.call('images:position', { imageId })))).toEqual([0, 1, 2, 3])
+      expect(await backend.call('images:position', { imageId: c, status: 'todo' })).toBe(1)
+      expect(await backend.call('images:position', { imageId: d, status: 'skipped' })).toBe(1)
+      expect(await backend.call('images:position', { imageId: b, status: 'todo' })).toBeNull()
+      // The positions agree with the pages the grid and the rail list.
+      const skipped = (await backend.call('images:list', { offset: 0, limit: 10, status: 'skipped' })).items.map((i) => i.id)
+      expect(skipped).toEqual([b, d])
+      await expectCode(backend.call('images:position', { imageId: 12345 }), 'not_found')
+    })
+
     it('rescans as a job and lists import issues', async () => {
       await createProject(2)
       await writeFile(join(imageRoot, 'broken.png'), 'not a png')

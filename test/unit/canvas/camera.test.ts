@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  cameraAfterResize,
   centredCamera,
   clampScale,
   FIT_MARGIN,
@@ -124,5 +125,39 @@ describe('camera', () => {
         expect(close(wheelZoomFactor(d) * wheelZoomFactor(-d), 1, 1e-12)).toBe(true)
       }),
     )
+  })
+})
+
+describe('cameraAfterResize (window resizes, rails collapsing)', () => {
+  const image = { width: 1500, height: 1000 }
+  const before = { width: 886, height: 834 }
+  const after = { width: 1110, height: 834 } // the image rail (224 px) collapsed
+
+  it('fits a fitted image to the new view, centred', () => {
+    const fitted = fitCamera(image, before)
+    expect(cameraAfterResize(fitted, image, before, after)).toEqual(fitCamera(image, after))
+    expect(cameraAfterResize(fitCamera(image, after), image, after, before)).toEqual(fitted)
+  })
+
+  it('keeps the zoom and the image point at the view centre otherwise', () => {
+    fc.assert(
+      fc.property(cameraArb, viewArb, viewArb, (camera, from, to) => {
+        fc.pre(!close(camera.scale, fitCamera(image, from).scale, 1e-6))
+        const moved = cameraAfterResize(camera, image, from, to)
+        expect(moved.scale).toBe(camera.scale)
+        const centreBefore = screenToImage(camera, from.width / 2, from.height / 2)
+        const centreAfter = screenToImage(moved, to.width / 2, to.height / 2)
+        expect(close(centreBefore.x, centreAfter.x)).toBe(true)
+        expect(close(centreBefore.y, centreAfter.y)).toBe(true)
+      }),
+    )
+  })
+
+  it('treats a zoomed or panned image as not fitted, and fits when there was no view before', () => {
+    const zoomed = zoomAt(fitCamera(image, before), 100, 100, 2)
+    expect(cameraAfterResize(zoomed, image, before, after).scale).toBe(zoomed.scale)
+    const panned = panBy(fitCamera(image, before), 40, 0)
+    expect(cameraAfterResize(panned, image, before, after)).toEqual(panBy(panned, (after.width - before.width) / 2, 0))
+    expect(cameraAfterResize(zoomed, image, { width: 0, height: 0 }, after)).toEqual(fitCamera(image, after))
   })
 })

@@ -64,6 +64,14 @@ describe('bindings', () => {
         expect(comboOf(event)).toBe(combo)
       }
   })
+  it('the image rail toggles with \\ or Shift+R, keys no other workspace action uses', () => {
+    const bindings = defaultBindings()
+    expect(actionFor(bindings, comboOf(key('\\'))!)).toBe('toggleRail')
+    expect(actionFor(bindings, comboOf(key('R', { shiftKey: true }))!)).toBe('toggleRail')
+    expect(actionFor(bindings, comboOf(key('r'))!)).toBe('eraserTool')
+    expect(displayCombo('\\')).toBe('\\')
+  })
+
   it('rebinding refuses a key another action uses and accepts a free one', () => {
     const bindings = defaultBindings()
     const refused = rebind(bindings, 'accept', 'x')
