@@ -19,6 +19,7 @@ import { importFiles } from '../core/exchange/import-files'
 import type { ImportCounts } from '../core/exchange/import-stage'
 import { MASK_STATES, type MaskState } from '../core/project/mask-repository'
 import { ProjectSession } from '../core/project/project-session'
+import { cliActor } from './cli-actor'
 import { ProgressBar } from './progress-bar'
 
 export const EXCHANGE_USAGE = `  export <project> --format sa1b|coco|bundle --out PATH [--states S,S…] [--min-iou X] [--min-stability X]
@@ -43,10 +44,6 @@ export const EXCHANGE_USAGE = `  export <project> --format sa1b|coco|bundle --ou
 
 const FORMATS = ['sa1b', 'coco', 'bundle'] as const
 type Format = (typeof FORMATS)[number]
-
-function actor(): string {
-  return process.env.TESSERA_USER ?? process.env.USER ?? 'tessera-cli'
-}
 
 function appVersion(): string {
   try {
@@ -180,7 +177,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     if (format === 'bundle') {
       const result = await writeBundle(session.db, out, {
         exporter: { name: 'tessera-cli', version: appVersion() },
-        actor: actor(),
+        actor: cliActor(),
         filter,
         includeImages: values['with-images'],
         onProgress,
@@ -240,7 +237,7 @@ export async function importCommand(argv: string[]): Promise<number> {
       session.db,
       files.map((file) => resolve(file)),
       {
-        actor: actor(),
+        actor: cliActor(),
         as,
         onProgress: (part, done, total) => {
           if (part.index !== barPart) {

@@ -21,6 +21,7 @@ import { TRIAGE_PRESETS, presetSettings } from '../core/proposals/triage'
 import type { ProposalRecord } from '../core/proposals/proposal-store'
 import { productionWorkerFactory } from '../core/segmentation/worker/worker-entry'
 import { SegmentationService } from '../core/segmentation/worker/segmentation-service'
+import { cliActor } from './cli-actor'
 import { ProgressBar } from './progress-bar'
 import { parseShard, shardOf } from './shards'
 
@@ -52,7 +53,7 @@ async function openProject(projectDir: string, onJob: (job: JobInfo) => void, th
     session,
     service,
     resourcesDir,
-    actor: process.env.TESSERA_USER ?? process.env.USER ?? 'tessera-cli',
+    actor: cliActor(),
     onStatus: () => undefined,
     onEmbedding: () => undefined,
   })

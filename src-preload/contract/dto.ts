@@ -441,3 +441,34 @@ export const ExportFilterInput = z
   })
   .strict()
 export type ExportFilterInput = z.infer<typeof ExportFilterInput>
+
+// ── Preferences ─────────────────────────────────────────────────────────────────────────────────────
+
+/** A person's name as recorded on every event, commit, verdict and export: at most this many characters. */
+export const PERSON_NAME_MAX = 64
+
+/**
+ * Why `name` cannot be someone's name (after trimming), or null when it can: 1–64 characters, no
+ * control characters (they would corrupt logs, CSV reports and the bundles' event lines).
+ */
+export function personNameProblem(name: string): string | null {
+  const trimmed = name.trim()
+  if (trimmed.length === 0) return 'Enter a name: it is recorded on every decision you make.'
+  const length = [...trimmed].length
+  if (length > PERSON_NAME_MAX) return `A name is at most ${PERSON_NAME_MAX} characters; this one has ${length}.`
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) return 'A name cannot contain control characters (tabs, line breaks and the like).'
+  return null
+}
+
+export const Preferences = z.object({
+  /** Who is working: recorded as the actor on everything from now on. */
+  name: z.string(),
+  /** 'saved' when the person chose it in Tessera; 'environment' when it comes from TESSERA_USER / USER. */
+  nameSource: z.enum(['saved', 'environment']),
+  /** The name the environment gives (what is used when no name is saved). */
+  environmentName: z.string(),
+  /** The home screen asked once who is working (answered or dismissed): it does not ask again. */
+  identityAsked: z.boolean(),
+})
+export type Preferences = z.infer<typeof Preferences>

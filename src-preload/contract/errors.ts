@@ -14,6 +14,8 @@ export type ErrorCode =
   /** Marking an image done while too much of it is uncovered, without a reason. */
   | 'coverage_gate'
   | 'unauthorized'
+  /** A person's name that is empty, longer than 64 characters or has control characters. */
+  | 'invalid_name'
   | 'model_missing'
   | 'model_invalid'
   | 'segmentation_failed'

@@ -1,5 +1,5 @@
 /** Every event the backend pushes to the renderer: name → payload type. */
-import type { EmbeddingStatus, ImageSummary, JobInfo, ProjectSummary, SegmenterStatus } from './dto'
+import type { EmbeddingStatus, ImageSummary, JobInfo, Preferences, ProjectSummary, SegmenterStatus } from './dto'
 
 export interface EventMap {
   /** A job started, progressed, finished, failed or was cancelled. */
@@ -15,6 +15,8 @@ export interface EventMap {
    * stored, re-seeded or imported; re-triage): an open view reloads them.
    */
   'masks:changed': { imageIds: number[] | 'all' }
+  /** Who is working changed (the top bar shows the name). */
+  'preferences:changed': Preferences
 }
 
 export type EventName = keyof EventMap

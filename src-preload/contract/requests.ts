@@ -26,6 +26,7 @@ import {
   MaskDecision,
   OverlapPair,
   PredictResult,
+  Preferences,
   ReviewChange,
   ReviewSettings,
   ProjectSummary,
@@ -45,6 +46,25 @@ const NoInput = z.object({}).strict()
 
 export const requestSchemas = {
   'app:info': { input: NoInput, output: AppInfo },
+
+  /** The person's preferences (who is working), kept per data folder. */
+  'preferences:get': { input: NoInput, output: Preferences },
+  /**
+   * Saves who is working (a name is trimmed; 1–64 characters, no control characters: 'invalid_name'
+   * otherwise), or with null forgets the saved name and goes back to the environment's. Every event
+   * from then on carries the new name; 'preferences:changed' tells every window.
+   */
+  'preferences:set': {
+    input: z
+      .object({
+        /** Checked by the backend (personNameProblem), so the error can name what is wrong. */
+        name: z.string().max(4096).nullable().optional(),
+        /** The home screen's one-time question was answered or dismissed. */
+        identityAsked: z.literal(true).optional(),
+      })
+      .strict(),
+    output: Preferences,
+  },
 
   'fs:listDirectory': {
     input: z

@@ -7,6 +7,7 @@ import type { AnyTesseraEvent } from '../../src-preload/contract/events'
 import { ApiError, call, transport } from '../lib/api'
 import { catalog } from './catalog.svelte'
 import { gridSelection } from './grid-selection.svelte'
+import { preferences } from './preferences.svelte'
 import { segmenter } from './segmenter.svelte'
 
 export type Route =
@@ -16,6 +17,7 @@ export type Route =
   | { screen: 'models' }
   | { screen: 'audit' }
   | { screen: 'dashboard' }
+  | { screen: 'preferences' }
 
 /** How long finished jobs stay in the top bar, in ms. */
 const FINISHED_JOB_LINGER_MS = 6000
@@ -33,6 +35,7 @@ class AppState {
     transport.subscribe((event) => this.onEvent(event))
     try {
       this.info = await call('app:info', {})
+      await preferences.load()
       this.project = await call('projects:current', {})
       this.jobs = (await call('jobs:list', {})).filter((job) => job.state === 'running' || job.state === 'queued')
       this.route = this.project ? { screen: 'grid' } : { screen: 'home' }
@@ -97,6 +100,9 @@ class AppState {
         break
       case 'images:updated':
         catalog.replace(event.payload)
+        break
+      case 'preferences:changed':
+        preferences.apply(event.payload)
         break
     }
   }

@@ -10,6 +10,7 @@ import { auditRequests, type AuditItemDetail, type AuditReport } from '../../../
 import { AuditStore, compareWithGold, computeAgreement, computeAuditReport, reportToCsv, reportToJson } from '../audit'
 import { DashboardQueries } from '../metrics'
 import { ModelRepository } from '../project/model-repository'
+import { actorName, type Actor } from '../project/actor'
 import type { ProjectSession } from '../project/project-session'
 import { toMaskSummary } from '../review'
 import { writeFileAtomic } from './atomic-write'
@@ -27,7 +28,7 @@ export class AuditController {
 
   constructor(
     readonly session: ProjectSession,
-    private readonly actor: string,
+    private readonly actor: Actor,
   ) {
     this.store = new AuditStore(session.db)
     this.dashboard = new DashboardQueries(session.db)
@@ -73,7 +74,7 @@ export class AuditController {
       'audits:list': async () => store.list(),
       'audits:preview': async ({ fraction, strata }) => store.preview(fraction, strata),
       'audits:draw': async ({ fraction, strata, seed, name, drawnBy }) =>
-        store.draw({ fraction, strata, seed, name }, drawnBy ?? this.actor),
+        store.draw({ fraction, strata, seed, name }, drawnBy ?? actorName(this.actor)),
       'audits:items': async ({ auditId }) => store.items(auditId),
       'audits:item': async ({ auditId, imageId }) => this.itemDetail(auditId, imageId),
       'audits:setVerdict': async ({ auditId, imageId, maskId, verdict, reviewer }) =>

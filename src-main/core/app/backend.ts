@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import type { AnyTesseraEvent, EventMap, EventName } from '../../../src-preload/contract/events'
 import { AppError } from '../../../src-preload/contract/errors'
 import { requestSchemas, type RequestChannel, type RequestInput, type RequestOutput } from '../../../src-preload/contract/requests'
-import type { ImageSummary, JobInfo, MediaKind, ReviewChange } from '../../../src-preload/contract'
+import type { ImageSummary, JobInfo, MediaKind, Preferences, ReviewChange } from '../../../src-preload/contract'
 import type { infer as ZodInfer } from 'zod'
 import { ensureDemoImages } from '../demo/demo-project'
 import { annotationCopyPath, thumbnailPath } from '../imaging/folder-import'
@@ -19,6 +19,7 @@ import { ProjectSession } from '../project/project-session'
 import { ReviewStore, toMaskSummary, type ReviewResult } from '../review'
 import { SegmentationService, type WorkerFactory } from '../segmentation/worker/segmentation-service'
 import { AuditController, auditHandlers } from './audit-controller'
+import { environmentName, PreferenceStore } from './preferences'
 import { RecentProjects } from './recent-projects'
 import { ExchangeController, phaseProgress } from './exchange-controller'
 import { ProposalController } from './proposal-controller'
@@ -32,7 +33,10 @@ export interface BackendOptions {
   pickFolder?: () => Promise<string | null>
   /** Native file dialog, where the transport has one (extensions without dots). */
   pickFile?: (title: string, extensions: string[]) => Promise<string | null>
-  /** Who is working; recorded on every event. */
+  /**
+   * Who is working when no name is saved in Preferences (tests, embedders); else the environment's
+   * TESSERA_USER / USER / USERNAME. A saved name wins over both.
+   */
   actor?: string
   /** Starts the segmentation worker thread (the built app's, or a TypeScript-source one in tests). */
   createSegmentationWorker: WorkerFactory
@@ -55,13 +59,13 @@ export class Backend {
   private readonly service: SegmentationService
   private readonly listeners = new Set<(event: AnyTesseraEvent) => void>()
   private readonly recent: RecentProjects
-  private readonly actor: string
+  private readonly preferences: PreferenceStore
   private readonly handlers: Handlers
 
   constructor(private readonly options: BackendOptions) {
     this.recent = new RecentProjects(options.dataDir)
     this.service = new SegmentationService({ createWorker: options.createSegmentationWorker })
-    this.actor = options.actor ?? process.env.TESSERA_USER ?? process.env.USER ?? process.env.USERNAME ?? 'annotator'
+    this.preferences = new PreferenceStore(options.dataDir)
     this.handlers = this.createHandlers()
   }
 
@@ -98,6 +102,23 @@ export class Backend {
     return existsSync(file) ? file : null
   }
 
+  /**
+   * Who is working now, recorded on every event: the name saved in Preferences, else the one the
+   * backend was started with, else the environment's. Read at each request (controllers are given
+   * `() => this.actor`), so a new name applies from the next event on.
+   */
+  get actor(): string {
+    return this.preferences.savedName ?? this.fallbackActor()
+  }
+
+  private fallbackActor(): string {
+    return this.options.actor ?? environmentName()
+  }
+
+  private preferencesSnapshot(): Preferences {
+    return this.preferences.snapshot(this.fallbackActor())
+  }
+
   get currentProject(): ProjectSession | null {
     return this.session
   }
@@ -128,6 +149,9 @@ export class Backend {
     }
   }
 
+  /** The actor as the controllers take it: read at each write. */
+  private readonly currentActor = (): string => this.actor
+
   private requireSession(): ProjectSession {
     if (!this.session) throw new AppError('no_project', 'No project is open. Open or create one first.')
     return this.session
@@ -135,7 +159,7 @@ export class Backend {
 
   private exchange(): ExchangeController {
     const session = this.requireSession()
-    return new ExchangeController(session, this.actor, this.options.version, () => {
+    return new ExchangeController(session, this.currentActor, this.options.version, () => {
       if (this.session !== session) return
       this.emit('masks:changed', { imageIds: 'all' })
       this.emit('images:changed', { imageIds: 'all' })
@@ -155,7 +179,7 @@ export class Backend {
   /** The open project's audit controller, made on first use. */
   private audits(): AuditController {
     const session = this.requireSession()
-    if (this.auditController?.session !== session) this.auditController = new AuditController(session, this.actor)
+    if (this.auditController?.session !== session) this.auditController = new AuditController(session, this.currentActor)
     return this.auditController
   }
 
@@ -184,7 +208,7 @@ export class Backend {
       session,
       service: this.service,
       resourcesDir: this.options.resourcesDir,
-      actor: this.actor,
+      actor: this.currentActor,
       onStatus: (status) => this.emit('segmenter:status', status),
       onEmbedding: (status) => {
         this.emit('embeddings:status', status)
@@ -201,7 +225,7 @@ export class Backend {
       session,
       segmenter,
       service: this.service,
-      actor: this.actor,
+      actor: this.currentActor,
       review,
       onImage: (imageId) => {
         if (this.session !== session) return
@@ -249,6 +273,13 @@ export class Backend {
         dataDir: this.options.dataDir,
         homeDir: homedir(),
       }),
+      'preferences:get': async () => this.preferencesSnapshot(),
+      'preferences:set': async ({ name, identityAsked }) => {
+        await this.preferences.update({ name, identityAsked })
+        const preferences = this.preferencesSnapshot()
+        this.emit('preferences:changed', preferences)
+        return preferences
+      },
       'fs:pickFolder': async () => (this.options.pickFolder ? this.options.pickFolder() : null),
       'fs:pickFile': async ({ title, extensions }) => (this.options.pickFile ? this.options.pickFile(title, extensions) : null),
       'fs:listDirectory': async ({ path, fileExtensions }) => {

@@ -17,6 +17,7 @@ import {
   type ExportFrame,
   type ImageSelection,
 } from '../exchange'
+import { actorName, type Actor } from '../project/actor'
 import type { ProjectSession } from '../project/project-session'
 
 export function toExportFilter(input: ExportFilterInput): ExportFilter {
@@ -84,7 +85,7 @@ export function phaseProgress(
 export class ExchangeController {
   constructor(
     private readonly session: ProjectSession,
-    private readonly actor: string,
+    private readonly actor: Actor,
     private readonly version: string,
     private readonly onImagesChanged: () => void,
   ) {}
@@ -125,7 +126,7 @@ export class ExchangeController {
               : await writeBundle(this.session.db, target, {
                   ...common,
                   exporter: { name: 'tessera', version: this.version },
-                  actor: this.actor,
+                  actor: actorName(this.actor),
                   includeImages,
                 })
         const counts =
@@ -149,7 +150,7 @@ export class ExchangeController {
       run: async ({ signal, progress }): Promise<ExchangeSummary> => {
         const SHARE = 1000
         const result = await importFiles(this.session.db, paths, {
-          actor: this.actor,
+          actor: actorName(this.actor),
           as,
           signal,
           onProgress: (part, done, total) =>

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises'
 import type { JobInfo, ModelInfo, ProposeSummary, TriageSettings, TriageState } from '../../../src-preload/contract/dto'
 import { AppError } from '../../../src-preload/contract/errors'
 import type { JobContext } from '../jobs/job-runner'
+import type { Actor } from '../project/actor'
 import type { ProjectSession } from '../project/project-session'
 import { readDetections, type ProjectImageRef } from '../proposals/detections'
 import { ProposalStore, type ProposalRecord } from '../proposals/proposal-store'
@@ -46,7 +47,8 @@ export interface ProposalControllerOptions {
   session: ProjectSession
   segmenter: SegmenterController
   service: SegmentationService
-  actor: string
+  /** Who is working, read at each write. */
+  actor: Actor
   /** An image's proposals changed (the grid and an open image view refresh it). */
   onImage: (imageId: number) => void
   /** The project's review store (coverage and review settings for re-seeding); made on the session's database when absent. */

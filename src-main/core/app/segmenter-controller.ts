@@ -19,6 +19,7 @@ import type {
   SegmenterStatus,
 } from '../../../src-preload/contract/dto'
 import { AppError, type ErrorCode } from '../../../src-preload/contract/errors'
+import { actorName, type Actor } from '../project/actor'
 import type { ProjectSession } from '../project/project-session'
 import { ModelRepository } from '../project/model-repository'
 import type { ImageRow } from '../project/image-repository'
@@ -45,7 +46,8 @@ export interface SegmenterControllerOptions {
   session: ProjectSession
   service: SegmentationService
   resourcesDir: string
-  actor: string
+  /** Who is working, read at each write. */
+  actor: Actor
   onStatus: (status: SegmenterStatus) => void
   onEmbedding: (status: EmbeddingStatus) => void
 }
@@ -128,12 +130,12 @@ export class SegmenterController {
           ...(await identities(encoderPath, decoderPath)),
           bundled: true,
         },
-        this.options.actor,
+        actorName(this.options.actor),
       )
     }
     if (this.models.activeId() === null) {
       const bundled = this.models.bundled()
-      if (bundled) this.models.activate(bundled.id, this.options.actor)
+      if (bundled) this.models.activate(bundled.id, actorName(this.options.actor))
     }
   }
 
@@ -255,13 +257,13 @@ export class SegmenterController {
         ...identity,
         bundled: false,
       },
-      this.options.actor,
+      actorName(this.options.actor),
     )
     return model
   }
 
   async activate(modelId: number): Promise<SegmenterStatus> {
-    this.models.activate(modelId, this.options.actor)
+    this.models.activate(modelId, actorName(this.options.actor))
     this.failed.clear()
     this.refineHandles.clear()
     this.options.onStatus(this.status())

@@ -4,6 +4,7 @@
  * thresholds change — one UPDATE, no model run, never touching a person's decision.
  */
 import { createHash } from 'node:crypto'
+import { actorName, type Actor } from '../project/actor'
 import type { ProjectDb } from '../project/database'
 import { DEFAULT_TRIAGE, classify, validateTriage, type TriageClass, type TriageSettings } from './triage'
 import { AppError } from '../../../src-preload/contract/errors'
@@ -52,7 +53,7 @@ export function canonicalJson(value: unknown): string {
 export class ProposalStore {
   constructor(
     private readonly db: ProjectDb,
-    private readonly actor: string,
+    private readonly actor: Actor,
   ) {}
 
   triage(): TriageSettings {
@@ -142,7 +143,7 @@ export class ProposalStore {
         .prepare(
           "INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES (?, ?, 'proposals:saved', 'image', ?, ?, ?)",
         )
-        .run(now, this.actor, imageId, JSON.stringify({ replaced: removed }), JSON.stringify({ runId, ...counts }))
+        .run(now, actorName(this.actor), imageId, JSON.stringify({ replaced: removed }), JSON.stringify({ runId, ...counts }))
     })()
     return counts
   }
@@ -213,7 +214,7 @@ export class ProposalStore {
         .prepare(
           "INSERT INTO events (at, actor, kind, entity, entity_id, before, after) VALUES (?, ?, 'triage:changed', 'project', NULL, ?, ?)",
         )
-        .run(now, this.actor, JSON.stringify(before), JSON.stringify(settings))
+        .run(now, actorName(this.actor), JSON.stringify(before), JSON.stringify(settings))
     })()
     return this.totals()
   }
