@@ -48,18 +48,19 @@ export const PROPOSE_USAGE = `  propose <project> [--preset NAME] [--points-per-
 async function openProject(projectDir: string, onJob: (job: JobInfo) => void, threads?: number) {
   const session = ProjectSession.open(resolve(projectDir), onJob)
   const service = new SegmentationService({ createWorker: productionWorkerFactory })
+  const actor = cliActor()
   const resourcesDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources')
   const segmenter = new SegmenterController({
     session,
     service,
     resourcesDir,
-    actor: cliActor(),
+    actor,
     onStatus: () => undefined,
     onEmbedding: () => undefined,
   })
   await segmenter.ensureBundledModel()
   if (threads) segmenter.configure({ threads })
-  const proposals = new ProposalController({ session, segmenter, service, actor: 'tessera-cli', onImage: () => undefined })
+  const proposals = new ProposalController({ session, segmenter, service, actor, onImage: () => undefined })
   const close = async () => {
     await session.close()
     await service.dispose()

@@ -123,6 +123,12 @@ describe('preferences', () => {
     expect(await page.getByTestId('identity-banner').count()).toBe(0)
   })
 
+  it('offers the saved name as the reviewer of an audit', async () => {
+    await page.reload()
+    await page.getByTestId('nav-audit').click()
+    await expect.poll(() => page.getByTestId('reviewer-name').inputValue()).toBe('Ada Lovelace')
+  })
+
   it('switches to the light theme, keeps it across a reload, and every screen stays legible', async () => {
     await page.getByTestId('preferences-chip').click()
     await page.getByTestId('theme-light').check()
