@@ -108,6 +108,8 @@ describe('annotating what the model missed', () => {
     await page.mouse.move(to.x, to.y, { steps: 3 })
     await page.mouse.up()
     await expect.poll(() => page.getByTestId('object-effort').innerText()).toContain('1 strokes')
+    // The bar over the canvas says the stroke stays whichever candidate is shown.
+    await expect.poll(() => page.getByTestId('strokes-kept').innerText()).toBe('1 brush stroke kept on any candidate')
     // The stroke is the object's own step: undo takes it back, redo restores it, before anything is committed.
     await page.keyboard.press('Control+z')
     await expect.poll(() => page.getByTestId('object-effort').innerText()).not.toContain('strokes')
