@@ -34,6 +34,16 @@ afterAll(async () => {
 })
 
 /** Waits for the folder's import or rescan (proposals the app starts ahead for opened images may go on). */
+const importJobs = async () => (await app.backend.call('jobs:list', {})).filter((job) => job.kind === 'import').length
+
+/** Clicks Rescan and waits for that rescan to finish (not just for a moment with no import queued: the click's job may not exist yet). */
+async function rescanAndWait(): Promise<void> {
+  const before = await importJobs()
+  await page.getByTestId('rescan').click()
+  await expect.poll(importJobs).toBeGreaterThan(before)
+  await waitForImportIdle()
+}
+
 async function waitForImportIdle(): Promise<void> {
   await expect
     .poll(
@@ -195,8 +205,7 @@ describe('a project from a folder', () => {
     await mkdir(join(folder, 'moved'), { recursive: true })
     await rename(join(folder, 'img-001.jpg'), join(folder, 'moved', 'renamed-001.jpg'))
     await rename(join(folder, 'img-002.jpg'), join(folder, 'img-002-renamed.jpg'))
-    await page.getByTestId('rescan').click()
-    await waitForImportIdle()
+    await rescanAndWait()
     const after = await app.backend.call('images:list', { offset: 0, limit: 100 })
     expect(after.total).toBe(50)
     const movedA = after.items.find((image) => image.contentHash === a.contentHash)!
