@@ -456,8 +456,9 @@ export function personNameProblem(name: string): string | null {
   if (trimmed.length === 0) return 'Enter a name: it is recorded on every decision you make.'
   const length = [...trimmed].length
   if (length > PERSON_NAME_MAX) return `A name is at most ${PERSON_NAME_MAX} characters; this one has ${length}.`
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) return 'A name cannot contain control characters (tabs, line breaks and the like).'
+  // Control and format characters (bidi overrides, zero-width) and line/paragraph separators: a name is one visible line.
+  if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(trimmed))
+    return 'A name cannot contain control characters or invisible ones (tabs, line breaks, direction marks and the like).'
   return null
 }
 

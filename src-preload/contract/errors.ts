@@ -14,7 +14,7 @@ export type ErrorCode =
   /** Marking an image done while too much of it is uncovered, without a reason. */
   | 'coverage_gate'
   | 'unauthorized'
-  /** A person's name that is empty, longer than 64 characters or has control characters. */
+  /** A person's name that is empty, longer than 64 characters or has control or invisible characters. */
   | 'invalid_name'
   | 'model_missing'
   | 'model_invalid'

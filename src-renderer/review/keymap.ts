@@ -143,10 +143,19 @@ export function mergeBindings(stored: unknown): Bindings {
     bindings[action as WorkspaceAction] = valid
     custom.add(action as WorkspaceAction)
   }
-  // Each round resets at least one customised action, so this ends.
+  // A clash between a person's key and a default can only come from a default added after they chose
+  // it (or from junk). A default action that has another key gives this one up, so the person's
+  // binding stays; one whose only key it is keeps it, and the person's action goes back to its
+  // defaults. Each round removes a key or a customisation, so this ends.
   for (let clash = clashes(bindings)[0]; clash; clash = clashes(bindings)[0]) {
+    const { combo } = clash
     const reset = clash.actions.filter((action) => custom.has(action))
     if (reset.length === 0) break // defaults never clash with each other (tested)
+    const yielding = clash.actions.filter((action) => !custom.has(action) && bindings[action].length > 1)
+    if (reset.length === 1 && yielding.length === clash.actions.length - 1) {
+      for (const action of yielding) bindings[action] = bindings[action].filter((owned) => owned !== combo)
+      continue
+    }
     for (const action of reset) {
       bindings[action] = [...defaults[action]]
       custom.delete(action)

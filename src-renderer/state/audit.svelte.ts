@@ -43,6 +43,8 @@ class AuditState {
   notes = $state('')
   selectedId = $state<number | null>(null)
   reviewer = $state(localStorage.getItem(REVIEWER_KEY) ?? '')
+  /** Whether the reviewer name was typed on this screen; until then it follows the name in Preferences. */
+  reviewerTyped = $state((localStorage.getItem(REVIEWER_KEY) ?? '').trim() !== '')
   report = $state<AuditReport | null>(null)
   loading = $state(false)
   /** The canvas listens here: the masks or their verdicts changed. */
@@ -67,9 +69,17 @@ class AuditState {
     return this.masks.find((mask) => mask.id === this.selectedId) ?? null
   }
 
+  /** A name typed on the audit screen: kept, and no longer following Preferences (cleared, it follows again). */
   setReviewer(name: string): void {
     this.reviewer = name
-    localStorage.setItem(REVIEWER_KEY, name.trim())
+    this.reviewerTyped = name.trim() !== ''
+    if (this.reviewerTyped) localStorage.setItem(REVIEWER_KEY, name.trim())
+    else localStorage.removeItem(REVIEWER_KEY)
+  }
+
+  /** The name from Preferences, used while none was typed here (not stored: a rename is followed). */
+  followPreferredReviewer(name: string): void {
+    if (!this.reviewerTyped) this.reviewer = name
   }
 
   async refreshAudits(): Promise<void> {

@@ -6,6 +6,9 @@ import type { ImagePage, ImageStatus, ImageSummary, ImportIssue } from '../../sr
 import { call } from '../lib/api'
 import { PAGE_SIZE } from './page-size'
 
+/** How long status changes under a filter are gathered before the pages seen are fetched again. */
+const REFETCH_DELAY_MS = 100
+
 class ImageCatalog {
   total = $state(0)
   counts = $state<Record<ImageStatus, number>>({ todo: 0, in_progress: 0, done: 0, skipped: 0 })
@@ -40,10 +43,14 @@ class ImageCatalog {
 
   /** Refetches the pages already seen (after an import step or rescan). */
   async refresh(): Promise<void> {
+    await this.refetchSeen()
+    this.issues = await call('images:issues', {})
+  }
+
+  private async refetchSeen(): Promise<void> {
     const seen = [...this.pages.keys()]
     this.inflight.clear()
     await Promise.all((seen.length > 0 ? seen : [0]).map((page) => this.loadPage(page)))
-    this.issues = await call('images:issues', {})
   }
 
   /** The image at grid position `index`, or undefined while its page loads. */
@@ -103,7 +110,15 @@ class ImageCatalog {
     }
   }
 
+  /**
+   * Takes an image's new state. Under a status filter, an image that leaves or joins the filtered
+   * list shifts every later position, so the pages seen are fetched again (coalesced): pages are
+   * fetched by offset, and a stale one would skip or repeat images at its edges.
+   */
   replace(image: ImageSummary): void {
+    let listed = false
+    for (const items of this.pages.values()) if (items.some((item) => item.id === image.id)) listed = true
+    if (this.filter !== null && listed !== (image.status === this.filter)) this.scheduleRefetch()
     for (const items of this.pages.values()) {
       const position = items.findIndex((item) => item.id === image.id)
       if (position >= 0) {
@@ -119,6 +134,17 @@ class ImageCatalog {
         this.version++
       }
     }
+  }
+
+  private refetchTimer: ReturnType<typeof setTimeout> | null = null
+
+  /** One refetch for a burst of status changes (e.g. accepting many proposals) rather than one each. */
+  private scheduleRefetch(): void {
+    if (this.refetchTimer !== null) return
+    this.refetchTimer = setTimeout(() => {
+      this.refetchTimer = null
+      void this.refetchSeen()
+    }, REFETCH_DELAY_MS)
   }
 
   /** Drops every page, and every answer still on its way (it was asked under another filter or project). */

@@ -3,7 +3,7 @@
  * for now who is working, the name recorded as the actor on every event, commit, verdict and export.
  * The app and the CLI read the same file (the data folder is `defaultDataDir()` for both).
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
@@ -12,6 +12,8 @@ import { AppError } from '../../../src-preload/contract/errors'
 import { writeFileAtomic } from './atomic-write'
 
 export const PREFERENCES_FILE = 'preferences.json'
+/** Larger than any preferences file Tessera writes by far. */
+const MAX_PREFERENCES_BYTES = 64 * 1024
 
 /** What the file holds. Unknown keys are kept, so a newer Tessera's settings survive an older one's save. */
 const StoredPreferences = z.looseObject({
@@ -77,7 +79,16 @@ export class PreferenceStore {
    * Saves a name (validated: 'invalid_name' otherwise) or forgets it (null), and/or records that the
    * one-time question was asked. Written under a temporary name and renamed into place.
    */
-  async update(change: { name?: string | null | undefined; identityAsked?: true | undefined }): Promise<void> {
+  update(change: { name?: string | null | undefined; identityAsked?: true | undefined }): Promise<void> {
+    // One save at a time, each from the state the one before left (two tabs saving at once lost a name).
+    const run = this.saving.then(() => this.apply(change))
+    this.saving = run.catch(() => undefined)
+    return run
+  }
+
+  private saving: Promise<void> = Promise.resolve()
+
+  private async apply(change: { name?: string | null | undefined; identityAsked?: true | undefined }): Promise<void> {
     const next: StoredPreferences = { ...this.stored }
     if (change.name === null) delete next.name
     else if (change.name !== undefined) {
@@ -85,14 +96,28 @@ export class PreferenceStore {
       next.identityAsked = true
     }
     if (change.identityAsked) next.identityAsked = true
-    await mkdir(dirname(this.file), { recursive: true })
-    await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`)
+    try {
+      await mkdir(dirname(this.file), { recursive: true })
+      await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      // Disk full is mapped by the error payload; a folder or a locked file in the way is said here.
+      if (code === 'EISDIR' || code === 'EACCES' || code === 'EPERM')
+        throw new AppError('permission_denied', `Tessera cannot write ${this.file} (${code}); your name was not saved.`)
+      throw error
+    }
     this.stored = next
   }
 
   private read(): StoredPreferences {
     let text: string
     try {
+      // A file, and a small one: a FIFO would hang the start and a huge file fill memory for a name.
+      const info = statSync(this.file)
+      if (!info.isFile() || info.size > MAX_PREFERENCES_BYTES) {
+        this.warn(`Tessera: ${this.file} is not a preferences file (not a small regular file); using no saved preferences.`)
+        return {}
+      }
       text = readFileSync(this.file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')

@@ -86,11 +86,13 @@ export class ImageRepository {
       countByStatus: db.prepare('SELECT status, count(*) AS n FROM images GROUP BY status'),
       next: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path > ? ORDER BY rel_path LIMIT 1`),
       previous: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path < ? ORDER BY rel_path DESC LIMIT 1`),
-      nextByStatus: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path > ? AND status = ? ORDER BY rel_path LIMIT 1`),
-      previousByStatus: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path < ? AND status = ? ORDER BY rel_path DESC LIMIT 1`),
+      // `+status`: walk the rel_path index and test the status, rather than let the planner pick
+      // images_by_status and sort every image of that status (6–11 ms a key press at 100,000 images).
+      nextByStatus: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path > ? AND +status = ? ORDER BY rel_path LIMIT 1`),
+      previousByStatus: db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path < ? AND +status = ? ORDER BY rel_path DESC LIMIT 1`),
       // An image's place: a walk of the rel_path index up to it, O(place); only asked for a place the renderer has not paged to.
       rankOf: db.prepare('SELECT count(*) AS n FROM images WHERE rel_path < ?'),
-      rankByStatusOf: db.prepare('SELECT count(*) AS n FROM images WHERE rel_path < ? AND status = ?'),
+      rankByStatusOf: db.prepare('SELECT count(*) AS n FROM images WHERE rel_path < ? AND +status = ?'),
       // Grid order is rel_path order (UNIQUE, so indexed); both halves walk that index.
       unfinishedAfter: db.prepare(
         `SELECT ${IMAGE_COLUMNS} FROM images WHERE rel_path > ? AND status IN ${UNFINISHED_SQL} ORDER BY rel_path LIMIT 1`,

@@ -51,6 +51,11 @@ describe('personNameProblem', () => {
     expect(personNameProblem('ada\nbob')).toMatch(/control characters/)
     expect(personNameProblem('ada\u0000')).toMatch(/control characters/)
     expect(personNameProblem('ada\u0085')).toMatch(/control characters/)
+    // Invisible and direction characters, and the line and paragraph separators.
+    expect(personNameProblem('ada\u202ebob')).toMatch(/invisible/)
+    expect(personNameProblem('\u200b')).toMatch(/invisible/)
+    expect(personNameProblem('ada\u2028bob')).toMatch(/invisible/)
+    expect(personNameProblem('ada\u2029bob')).toMatch(/invisible/)
   })
 })
 
@@ -115,6 +120,34 @@ describe('PreferenceStore', () => {
       expect(warn.mock.calls[0]?.[0]).toContain(file)
       expect(await readFile(file, 'utf8')).toBe(damaged)
     }
+  })
+
+  it('reads a folder or an outsized file in its place as no preference, with a warning, and says why a save fails there', async () => {
+    const file = join(root, PREFERENCES_FILE)
+    await writeFile(file, JSON.stringify({ name: 'Ada', padding: 'x'.repeat(70 * 1024) }))
+    const big = vi.fn()
+    expect(new PreferenceStore(root, big).savedName).toBeNull()
+    expect(big).toHaveBeenCalledTimes(1)
+    const folder = join(root, 'folder-in-the-way')
+    await mkdir(join(folder, PREFERENCES_FILE), { recursive: true })
+    const warn = vi.fn()
+    const store = new PreferenceStore(folder, warn)
+    expect(store.savedName).toBeNull()
+    expect(warn).toHaveBeenCalledTimes(1)
+    const error = await store.update({ name: 'Ada' }).then(
+      () => null,
+      (caught: unknown) => caught,
+    )
+    expect(error).toBeInstanceOf(AppError)
+    expect((error as AppError).code).toBe('permission_denied')
+  })
+
+  it('saves one change after the other: two at once keep both', async () => {
+    const store = new PreferenceStore(root)
+    await Promise.all([store.update({ name: 'Ada' }), store.update({ identityAsked: true })])
+    const again = new PreferenceStore(root)
+    expect(again.savedName).toBe('Ada')
+    expect(again.identityAsked).toBe(true)
   })
 
   it('ignores a saved name that is not valid (edited by hand) with a warning', async () => {

@@ -105,9 +105,18 @@ describe('bindings', () => {
     const swapped = mergeBindings({ accept: ['x'], reject: ['a'] })
     expect(swapped.accept).toEqual(['x'])
     expect(swapped.reject).toEqual(['a'])
-    // …but a stored key that collides with another action's default is dropped.
-    const clash = mergeBindings({ accept: ['e'] })
+    // …but a stored key that is another action's only default is dropped.
+    const clash = mergeBindings({ accept: ['m'] })
     expect(clash.accept).toEqual(['a'])
+    expect(clash.toggleMasks).toEqual(['m'])
     expect(clashes(clash)).toEqual([])
+    // A default with a second key gives the clashing one up instead: a key added to the defaults
+    // later (the rail's Shift+R) does not take away a key the person chose before.
+    const rail = defaultBindings().toggleRail
+    expect(rail.length).toBeGreaterThan(1)
+    const kept = mergeBindings({ eraserTool: [rail[1] as string] })
+    expect(kept.eraserTool).toEqual([rail[1]])
+    expect(kept.toggleRail).toEqual(rail.filter((combo) => combo !== rail[1]))
+    expect(clashes(kept)).toEqual([])
   })
 })
