@@ -1,6 +1,6 @@
 /**
- * Long-running work (import, later encoding, proposals, export) with progress, ETA, cancel and
- * resume. Jobs run one at a time per project, in order; each is persisted in the project's `jobs`
+ * Long-running work (import, encoding, proposals, export, bundle import) with progress, ETA, cancel and
+ * resume. Jobs run in order within two lanes per project (see Lane below); each is persisted in the project's `jobs`
  * table so a job cut short by a crash is found again on the next open and resumed.
  */
 import { randomUUID } from 'node:crypto'

@@ -11,7 +11,8 @@ import { ZipFile } from 'yazl'
 import { openProjectDb, type ProjectDb } from '../../../src-main/core/project/database'
 import { ImageRepository } from '../../../src-main/core/project/image-repository'
 import { ModelRepository, type NewModel } from '../../../src-main/core/project/model-repository'
-import { compressRle, encodeMask, type CompressedRle } from '../../../src-main/core/masks'
+import { compressRle, encodeMask, type BboxXywh, type CompressedRle } from '../../../src-main/core/masks'
+import type { SerializedNewMask } from '../../../src-main/core/project/mask-repository'
 
 export interface TestImage {
   relPath: string
@@ -82,6 +83,30 @@ export function addFileLessModel(
     },
     actor,
   ).id
+}
+
+/**
+ * A pre-serialised mask whose area and box are taken as given (insertMany stores a measured RLE's
+ * figures as they are): for tests of what is stored and counted besides the pixels. The pixels are
+ * one corner pixel at the image's size.
+ */
+export function maskWithGivenMeasure(
+  fields: { imageId: number; height: number; width: number; area: number; bbox: BboxXywh } & Partial<
+    Omit<SerializedNewMask, 'imageId' | 'rle'>
+  >,
+): SerializedNewMask {
+  const { imageId, height, width, area, bbox, ...rest } = fields
+  return {
+    imageId,
+    rle: { rle: rleOf(rectangle(height, width, 0, 0, 1, 1), height, width), area, bbox },
+    source: 'auto',
+    state: 'accepted',
+    pointCoordsJson: null,
+    cropBoxJson: null,
+    promptJson: null,
+    actor: 'test',
+    ...rest,
+  }
 }
 
 /** Row-major mask with a filled rectangle [x0, x1) × [y0, y1). */

@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ExportSelection, type ExportFilter, type ImageSelection } from '../../../src-main/core/exchange/export-filter'
 import { MASK_STATES, MaskRepository, type MaskState } from '../../../src-main/core/project/mask-repository'
-import { createProject, rectangle, rleOf } from './exchange-helpers'
+import { createProject, maskWithGivenMeasure } from './exchange-helpers'
 
 const IMAGES = [
   { relPath: 'a.jpg', width: 60, height: 40 },
@@ -53,22 +53,16 @@ describe('export selection counts', () => {
           new MaskRepository(db).insertMany(
             masks.map((mask) => {
               const image = IMAGES[mask.image] as (typeof IMAGES)[number]
-              return {
+              return maskWithGivenMeasure({
                 imageId: ids[mask.image] as number,
-                rle: {
-                  rle: rleOf(rectangle(image.height, image.width, 0, 0, 1, 1), image.height, image.width),
-                  area: mask.area,
-                  bbox: [0, 0, 1, 1],
-                },
-                source: 'auto',
+                height: image.height,
+                width: image.width,
+                area: mask.area,
+                bbox: [0, 0, 1, 1],
                 state: mask.state,
                 predictedIou: mask.predictedIou,
                 stabilityScore: mask.stabilityScore,
-                pointCoordsJson: null,
-                cropBoxJson: null,
-                promptJson: null,
-                actor: 'test',
-              }
+              })
             }),
           )
           const filter = Object.fromEntries(Object.entries(draft).filter(([, value]) => value !== undefined)) as ExportFilter

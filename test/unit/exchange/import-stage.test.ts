@@ -15,7 +15,16 @@ import { importBundle, prepareBundleImport, verifyBundle } from '../../../src-ma
 import { importedEventText, type StagedMask } from '../../../src-main/core/exchange/import-stage'
 import { openProjectDb } from '../../../src-main/core/project/database'
 import { MaskRepository, MASK_STATES, type MaskSource, type MaskState } from '../../../src-main/core/project/mask-repository'
-import { addFileLessModel, createProject, disc, insertImages, rectangle, rewriteBundle, rleOf } from './exchange-helpers'
+import {
+  addFileLessModel,
+  createProject,
+  disc,
+  maskWithGivenMeasure,
+  insertImages,
+  rectangle,
+  rewriteBundle,
+  rleOf,
+} from './exchange-helpers'
 
 let dir: string
 beforeAll(async () => {
@@ -62,19 +71,19 @@ describe('import stage', () => {
           const modelId = mask.withModel ? modelIdInProject : null
           const [id] = repository.insertMany(
             [
-              {
+              maskWithGivenMeasure({
                 imageId: ids[0] as number,
-                rle: { rle: rleOf(rectangle(40, 60, 0, 0, 1, 1), 40, 60), area: mask.area, bbox: mask.bbox },
+                height: 40,
+                width: 60,
+                area: mask.area,
+                bbox: mask.bbox,
                 source: mask.source,
                 state: mask.state,
                 predictedIou: mask.predictedIou,
                 stabilityScore: mask.stabilityScore,
-                pointCoordsJson: null,
-                cropBoxJson: null,
-                promptJson: null,
                 modelId,
                 actor: mask.actor,
-              },
+              }),
             ],
             { eventKind: 'mask:imported', eventActor: 'lead', eventDetails: () => ({ origin: { ...mask.from, ...mask.origin } }) },
           )
